@@ -1,0 +1,41 @@
+"""Endpoints described once, as data, for both the sync and the async client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import quote
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """
+    One route of a service.
+
+    :param name: a short name used in logs and tables (``create_audioform``).
+    :param method: HTTP method.
+    :param route: path template relative to the service's base URL (``/audioforms/{audioform_id}``).
+    :param billed: the call starts work the account pays for. It is retried only when the server
+        cannot have acted on it (connection refused, 429), never after a timeout or a 5xx.
+    :param pending_statuses: HTTP statuses that mean "accepted, still working" (AudioStack's 202).
+    :param note: where the route comes from when it is not in vendor material (shown next to it).
+    """
+
+    name: str
+    method: HttpMethod
+    route: str
+    billed: bool = False
+    pending_statuses: frozenset[int] = field(default_factory=frozenset)
+    note: str = ""
+
+    @property
+    def safe_to_repeat(self) -> bool:
+        """Whether sending the request twice has the same effect as sending it once."""
+        return not self.billed and self.method in ("GET", "PUT", "DELETE")
+
+    def path(self, path_params: dict[str, str] | None = None) -> str:
+        """The route with its parameters filled in, each quoted as one path segment."""
+        quoted = {key: quote(str(value), safe="") for key, value in (path_params or {}).items()}
+        return self.route.format(**quoted)
