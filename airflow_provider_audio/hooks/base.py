@@ -1,0 +1,155 @@
+"""What every audio service hook shares: connection -> base URL + credentials -> sync/async client."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
+
+from airflow.sdk import BaseHook
+from airflow.sdk.log import mask_secret
+
+from airflow_provider_audio.client import (
+    AsyncApiClient,
+    Credentials,
+    RetryPolicy,
+    ServiceSpec,
+    SyncApiClient,
+    Timeouts,
+)
+from airflow_provider_audio.exceptions import AudioServiceError
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
+
+
+def base_url_from_connection(connection: Connection, default: str) -> str:
+    """
+    The base URL a connection points at: its host (a full URL or a bare host name), else ``default``.
+
+    A bare host uses the connection's schema as URL scheme (``https`` when empty); a port on the
+    connection is added when the host does not carry one.
+    """
+    host = (connection.host or "").strip()
+    if not host:
+        return default.rstrip("/")
+    if "://" not in host:
+        host = f"{connection.schema or 'https'}://{host}"
+    parts = urlsplit(host)
+    netloc = parts.netloc
+    if connection.port and parts.port is None:
+        netloc = f"{netloc}:{connection.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+class AudioServiceHook(BaseHook):
+    """
+    Base of the four service hooks.
+
+    Subclasses set ``service`` and the Airflow connection attributes and implement
+    :meth:`credentials_from_connection` and :meth:`_probe`.
+
+    :param conn_id: the Airflow connection to use; each hook has its own default.
+    :param timeouts: connect/read timeouts for API calls.
+    :param retry_policy: retry bounds for API calls (triggers pass ``RetryPolicy.no_retries()``).
+    """
+
+    service: ClassVar[ServiceSpec]
+    conn_name_attr = "conn_id"
+    default_conn_name: ClassVar[str]
+    conn_type: ClassVar[str]
+    hook_name: ClassVar[str]
+
+    def __init__(
+        self,
+        conn_id: str | None = None,
+        *,
+        timeouts: Timeouts | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__()
+        self.conn_id = conn_id or self.default_conn_name
+        self.timeouts = timeouts or Timeouts()
+        self.retry_policy = retry_policy or RetryPolicy()
+        self._sync_client: SyncApiClient | None = None
+        self._async_client: AsyncApiClient | None = None
+
+    @classmethod
+    def credentials_from_connection(cls, connection: Connection) -> Credentials:
+        """The service's authentication headers, read from ``connection``."""
+        raise NotImplementedError
+
+    @classmethod
+    def _registered_credentials(cls, connection: Connection) -> Credentials:
+        credentials = cls.credentials_from_connection(connection)
+        for secret in credentials.secrets:
+            mask_secret(secret)
+        return credentials
+
+    def _build_client(self, connection: Connection) -> SyncApiClient:
+        return SyncApiClient(
+            self.service,
+            base_url_from_connection(connection, self.service.default_base_url),
+            self._registered_credentials(connection),
+            timeouts=self.timeouts,
+            retry_policy=self.retry_policy,
+        )
+
+    def get_conn(self) -> SyncApiClient:
+        """The sync client for tasks, built once per hook from the connection."""
+        if self._sync_client is None:
+            self._sync_client = self._build_client(self.get_connection(self.conn_id))
+        return self._sync_client
+
+    @property
+    def client(self) -> SyncApiClient:
+        """Alias of :meth:`get_conn`."""
+        return self.get_conn()
+
+    async def aget_client(self) -> AsyncApiClient:
+        """The async client for triggers; the connection is read without blocking the event loop."""
+        if self._async_client is None:
+            connection = await self.aget_connection(self.conn_id)
+            self._async_client = AsyncApiClient(
+                self.service,
+                base_url_from_connection(connection, self.service.default_base_url),
+                self._registered_credentials(connection),
+                timeouts=self.timeouts,
+                retry_policy=self.retry_policy,
+            )
+        return self._async_client
+
+    async def aclose(self) -> None:
+        """Close the async client's connections, if one was opened."""
+        if self._async_client is not None:
+            await self._async_client.aclose()
+            self._async_client = None
+
+    def _probe(self, client: SyncApiClient) -> None:
+        """A cheap authenticated read that proves the connection works."""
+        raise NotImplementedError
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Test the connection with a cheap read call (the Airflow UI's *Test* button)."""
+        try:
+            self._probe(self.get_conn())
+        except AudioServiceError as error:
+            return False, str(error)
+        return True, f"Connection to {self.service.display_name} successfully tested"
+
+    @classmethod
+    def _ui_behaviour(
+        cls, *, hidden: list[str], extra_placeholder: dict[str, Any] | None, host_placeholder: str
+    ) -> dict[str, Any]:
+        import json
+
+        placeholders: dict[str, str] = {
+            "host": host_placeholder,
+            "password": f"{cls.service.display_name} API key",
+        }
+        if extra_placeholder is not None:
+            placeholders["extra"] = json.dumps(extra_placeholder, indent=1)
+        return {
+            "hidden_fields": hidden,
+            "relabeling": {"password": "API Key", "host": "Base URL (optional)"},
+            "placeholders": placeholders,
+        }

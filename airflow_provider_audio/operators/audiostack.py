@@ -1,0 +1,224 @@
+"""AudioStack operators: build an audioform into a delivered audio file."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator, conf
+
+from airflow_provider_audio.audio_files import wav_duration_seconds
+from airflow_provider_audio.client.download import as_destination
+from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError, AudioServiceNotFoundError
+from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
+from airflow_provider_audio.links.audiostack import (
+    AUDIO_URI_XCOM_KEY,
+    AudioStackAudioLink,
+    AudioStackPlatformLink,
+)
+from airflow_provider_audio.models.audioform import Audioform, parse_audioform
+from airflow_provider_audio.models.validation import load_json_input
+from airflow_provider_audio.triggers.audiostack import AudioStackAudioformTrigger
+from airflow_provider_audio.triggers.base import DEFAULT_MAX_CONSECUTIVE_FAILURES
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context, ObjectStoragePath, XComArg
+
+# Builds of article-length audio take tens of seconds to minutes; polling every 10 s keeps the
+# added latency small while costing one cheap GET per job per 10 s in the triggerer.
+DEFAULT_POLL_INTERVAL = 10.0
+DEFAULT_BUILD_TIMEOUT = timedelta(hours=1)
+# The task state store key holding {"audioform_id", "deadline"} across retries of one task.
+STATE_STORE_KEY = "audiostack_audioform"
+
+
+class AudioStackBuildAudioformOperator(BaseOperator):
+    """
+    Build one audioform and wait for the delivered file, without holding a worker slot.
+
+    The audioform is validated after rendering and before anything is sent. Its id is pushed to
+    XCom (key ``audioform_id``) as soon as AudioStack accepts it, and kept in the task state store
+    where Airflow offers one, so a retry of this task re-attaches to the build it already paid for
+    instead of submitting it again. The wait happens in :class:`AudioStackAudioformTrigger`
+    (deferrable mode) or in the task with the same polling code (``deferrable=False``).
+
+    Returns ``{audioform_id, uri, extension, encoder_preset, loudness_preset, public,
+    duration_seconds, output_path, size_bytes}``.
+
+    :param audioform: the audioform: a dict, a JSON string, or the path of a JSON file (templated).
+    :param conn_id: the AudioStack connection.
+    :param output_path: where to download the delivered file (a local path or an
+        ``ObjectStoragePath``); nothing is downloaded when ``None`` (templated).
+    :param poll_interval: seconds between two polls of the build.
+    :param build_timeout: how long the build may take after submission.
+    :param deadline: an absolute deadline (timezone-aware); the earlier of it and the timeout wins.
+    :param max_consecutive_failures: transient failures in a row tolerated while waiting.
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    """
+
+    template_fields: Sequence[str] = ("audioform", "output_path", "conn_id")
+    template_fields_renderers = {"audioform": "json"}
+    operator_extra_links = (AudioStackAudioLink(), AudioStackPlatformLink())
+    ui_color = "#e8d7f7"
+
+    def __init__(
+        self,
+        *,
+        audioform: dict[str, Any] | str | os.PathLike[str] | XComArg,
+        conn_id: str = AudioStackHook.default_conn_name,
+        output_path: str | os.PathLike[str] | ObjectStoragePath | None = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        build_timeout: timedelta = DEFAULT_BUILD_TIMEOUT,
+        deadline: datetime | None = None,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        problems = []
+        if poll_interval <= 0:
+            problems.append(f"poll_interval: {poll_interval!r}; must be a positive number of seconds")
+        if build_timeout <= timedelta(0):
+            problems.append(f"build_timeout: {build_timeout!r}; must be positive")
+        if deadline is not None and deadline.tzinfo is None:
+            problems.append(f"deadline: {deadline!r}; must be timezone-aware")
+        if max_consecutive_failures < 0:
+            problems.append(f"max_consecutive_failures: {max_consecutive_failures!r}; must be >= 0")
+        if problems:
+            raise AudioInputError(f"{type(self).__name__} arguments", problems)
+        self.audioform = audioform
+        self.conn_id = conn_id
+        self.output_path = output_path
+        self.poll_interval = poll_interval
+        self.build_timeout = build_timeout
+        self.deadline = deadline
+        self.max_consecutive_failures = max_consecutive_failures
+        self.deferrable = deferrable
+
+    @property
+    def hook(self) -> AudioStackHook:
+        """A hook for the task's own calls (submit, re-attach, download)."""
+        return AudioStackHook(self.conn_id)
+
+    def validated_audioform(self) -> Audioform:
+        """The rendered audioform, validated; raises :class:`AudioInputError` naming every bad field."""
+        source = self.audioform
+        data = load_json_input(os.fspath(source) if isinstance(source, os.PathLike) else source, "audioform")
+        parsed = parse_audioform(data)
+        for warning in parsed.warnings:
+            self.log.warning("audioform: %s", warning)
+        return parsed.audioform
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        audioform = self.validated_audioform()
+        hook = self.hook
+        store = context.get("task_state_store")
+        attached = self._reattach(hook, store)
+        if attached is None:
+            submitted = hook.submit_audioform(audioform)
+            attached = {"audioform_id": submitted.audioform_id, "deadline": self._deadline_from_now()}
+            if store is not None:
+                store.set(STATE_STORE_KEY, attached)
+        audioform_id = str(attached["audioform_id"])
+        deadline = float(attached["deadline"])
+        context["ti"].xcom_push(key="audioform_id", value=audioform_id)
+        if "result" in attached:
+            return self._deliver(context, audioform_id, attached["result"])
+        trigger = AudioStackAudioformTrigger(
+            conn_id=self.conn_id,
+            audioform_id=audioform_id,
+            poll_interval=self.poll_interval,
+            deadline=deadline,
+            max_consecutive_failures=self.max_consecutive_failures,
+        )
+        if self.deferrable:
+            self.defer(trigger=trigger, method_name="execute_complete")
+        self.log.info("Waiting for audioform %s in the task (deferrable=False)", audioform_id)
+        event = asyncio.run(trigger.wait_for_event())
+        return self.execute_complete(context, event.payload)
+
+    def _deadline_from_now(self) -> float:
+        deadline = time.time() + self.build_timeout.total_seconds()
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline.timestamp())
+        return deadline
+
+    def _reattach(self, hook: AudioStackHook, store: Any) -> dict[str, Any] | None:
+        """The build an earlier try of this task submitted, if it is still worth waiting for."""
+        if store is None:
+            return None
+        stored = store.get(STATE_STORE_KEY)
+        if not isinstance(stored, dict) or not stored.get("audioform_id"):
+            return None
+        audioform_id = str(stored["audioform_id"])
+        try:
+            status = hook.get_audioform(audioform_id)
+        except AudioServiceNotFoundError:
+            self.log.warning(
+                "Audioform %s from an earlier try no longer exists; submitting anew", audioform_id
+            )
+            return None
+        if status.state is BuildState.FAILED:
+            self.log.warning(
+                "Audioform %s from an earlier try failed (%s); submitting anew",
+                audioform_id,
+                status.describe_errors(),
+            )
+            return None
+        self.log.info(
+            "Re-attaching to audioform %s from an earlier try (%s)", audioform_id, status.state.value
+        )
+        attached = dict(stored)
+        if status.state is BuildState.SUCCEEDED:
+            attached["result"] = status.result
+        return attached
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """Resume after the trigger fired: anything but success is an error naming the build."""
+        audioform_id = str(event.get("audioform_id"))
+        status = event.get("status")
+        if status == "timeout":
+            raise AudioJobFailedError(
+                f"audioform {audioform_id} did not finish before its deadline; the build may still "
+                f"complete on AudioStack: {event.get('message')}"
+            )
+        if status != "success":
+            raise AudioJobFailedError(f"audioform {audioform_id}: {event.get('message')}")
+        return self._deliver(context, audioform_id, event.get("result") or {})
+
+    def _deliver(self, context: Context, audioform_id: str, result: dict[str, Any]) -> dict[str, Any]:
+        delivery = result.get("delivery") or {}
+        uri = delivery.get("uri")
+        if not uri:
+            raise AudioJobFailedError(f"audioform {audioform_id} finished without a delivery uri: {result!r}")
+        context["ti"].xcom_push(key=AUDIO_URI_XCOM_KEY, value=uri)
+        output: dict[str, Any] = {
+            "audioform_id": audioform_id,
+            "uri": uri,
+            "extension": delivery.get("extension"),
+            "encoder_preset": delivery.get("encoderPreset"),
+            "loudness_preset": delivery.get("loudnessPreset"),
+            "public": delivery.get("public"),
+            "duration_seconds": result.get("durationSeconds"),
+            "output_path": None,
+            "size_bytes": None,
+        }
+        if self.output_path is not None:
+            downloaded = self.hook.download_delivered_file(uri, self.output_path)
+            output["output_path"] = downloaded.path
+            output["size_bytes"] = downloaded.size_bytes
+            measured = wav_duration_seconds(as_destination(self.output_path))
+            if measured is not None:
+                output["duration_seconds"] = round(measured, 3)
+        return output
+
+    def on_kill(self) -> None:
+        # AudioStack has no route that cancels a build: say so, so nobody expects it stopped.
+        self.log.warning(
+            "AudioStack cannot cancel an audioform build; a build already submitted will finish "
+            "(and be billed) on AudioStack. Its id is in this task's XCom under 'audioform_id'."
+        )
