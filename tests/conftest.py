@@ -1,0 +1,59 @@
+"""Test-wide set-up: an isolated Airflow home (SQLite in a local folder) and the sandbox."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+AIRFLOW_HOME = REPO / ".airflow-test"
+
+# Must be set before anything imports airflow.
+os.environ["AIRFLOW_HOME"] = str(AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags_examples")
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}"
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+
+from typing import TYPE_CHECKING  # noqa: E402
+
+import pytest  # noqa: E402
+
+if TYPE_CHECKING:
+    from airflow_provider_audio.sandbox.server import SandboxServer
+
+SANDBOX_KEY = "sandbox-test-key-7f3a9c"
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated Airflow metadata database for tests that run DAGs."""
+    AIRFLOW_HOME.mkdir(exist_ok=True)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("airflow")), "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
+    return AIRFLOW_HOME / "airflow.db"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """The offline emulator of the four services, on 127.0.0.1, for the whole session."""
+    from airflow_provider_audio.sandbox.server import SandboxServer
+
+    with SandboxServer(api_key=SANDBOX_KEY, build_seconds=0.5) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox_reset(sandbox: SandboxServer) -> SandboxServer:
+    """The session sandbox with no jobs, counters or faults left from earlier tests."""
+    import requests
+
+    requests.post(f"{sandbox.base_url}/_sandbox/reset", timeout=5).raise_for_status()
+    return sandbox

@@ -1,0 +1,154 @@
+"""Hooks: connection -> base URL and credentials, UI behaviour, masking, AudioStack sync calls."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests_mock as rm
+from airflow.sdk import Connection
+
+from airflow_provider_audio.exceptions import AudioInputError
+from airflow_provider_audio.hooks.aimlapi import AimlApiHook
+from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+from airflow_provider_audio.hooks.audiopod import AudioPodHook
+from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
+from airflow_provider_audio.hooks.base import AudioServiceHook, base_url_from_connection
+from tests.unit.conftest import AUDIOSTACK_TEST_URL, UNIT_KEY
+
+HOOKS: list[type[AudioServiceHook]] = [AudioStackHook, AiozStreamHook, AudioPodHook, AimlApiHook]
+VALID_AUDIOFORM: dict[str, Any] = {
+    "header": {"version": "1"},
+    "assets": {"intro": {"type": "tts", "text": "Hello there.", "voice": "sara"}},
+    "production": {"arrangement": {"sections": [{"layers": [{"clips": [{"assetRef": "intro"}]}]}]}},
+    "delivery": {"encoderPreset": "wav"},
+}
+
+
+def conn(**fields: Any) -> Connection:
+    return Connection(conn_id="c", conn_type="x", **fields)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, "https://default.test/api"),
+        ({"host": "http://127.0.0.1:8765/audiostack/"}, "http://127.0.0.1:8765/audiostack"),
+        ({"host": "staging.example.com"}, "https://staging.example.com"),
+        ({"host": "127.0.0.1", "schema": "http", "port": 9000}, "http://127.0.0.1:9000"),
+        ({"host": "http://127.0.0.1/aimlapi", "port": 9001}, "http://127.0.0.1:9001/aimlapi"),
+    ],
+)
+def test_base_url_from_connection(fields: dict[str, Any], expected: str) -> None:
+    assert base_url_from_connection(conn(**fields), "https://default.test/api/") == expected
+
+
+@pytest.mark.parametrize("hook_class", HOOKS)
+def test_ui_field_behaviour_relabels_password_as_api_key(hook_class: type[AudioServiceHook]) -> None:
+    behaviour = hook_class.get_ui_field_behaviour()
+    assert behaviour["relabeling"]["password"]
+    assert "login" in behaviour["hidden_fields"]
+    assert behaviour["placeholders"]["host"].startswith("https://")
+
+
+@pytest.mark.parametrize("hook_class", HOOKS)
+def test_empty_key_is_refused_naming_the_field(hook_class: type[AudioServiceHook]) -> None:
+    with pytest.raises(AudioInputError, match=r"c\.password"):
+        hook_class.credentials_from_connection(conn())
+
+
+def test_credentials_per_service() -> None:
+    stack = AudioStackHook.credentials_from_connection(
+        conn(password="k1", extra=json.dumps({"assume_org": "org-9"}))
+    )
+    assert stack.headers == {"x-api-key": "k1", "x-assume-org": "org-9"}
+    pair = AiozStreamHook.credentials_from_connection(
+        conn(password="s", extra=json.dumps({"public_key": "p"}))
+    )
+    assert pair.headers == {"stream-public-key": "p", "stream-secret-key": "s"}
+    assert AiozStreamHook.credentials_from_connection(conn(password="t")).headers == {
+        "Authorization": "Bearer t"
+    }
+    assert AudioPodHook.credentials_from_connection(conn(password="ap_1")).headers == {"X-API-Key": "ap_1"}
+    jwt = AudioPodHook.credentials_from_connection(
+        conn(password="j.w.t", extra=json.dumps({"auth": "bearer"}))
+    )
+    assert jwt.headers == {"Authorization": "Bearer j.w.t"}
+    assert AimlApiHook.credentials_from_connection(conn(password="m")).headers == {
+        "Authorization": "Bearer m"
+    }
+    assert "k1" not in repr(stack)
+
+
+def test_audiopod_unknown_auth_scheme_lists_allowed_values() -> None:
+    with pytest.raises(
+        AudioInputError, match=r"c\.extra\.auth: 'basic'; allowed values: \('api_key', 'bearer'\)"
+    ):
+        AudioPodHook.credentials_from_connection(conn(password="x", extra=json.dumps({"auth": "basic"})))
+
+
+def test_key_is_registered_with_the_secrets_masker(
+    audiostack_conn: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from airflow.sdk._shared.secrets_masker import redact
+
+    AudioStackHook(audiostack_conn).get_conn()
+    assert UNIT_KEY not in str(redact(f"the key is {UNIT_KEY}"))
+
+
+def test_submit_validates_before_any_call(requests_mock: rm.Mocker, audiostack_conn: str) -> None:
+    broken = json.loads(json.dumps(VALID_AUDIOFORM))
+    broken["production"]["arrangement"]["sections"][0]["layers"][0]["clips"][0]["assetRef"] = "missing"
+    with pytest.raises(AudioInputError, match=r"clips\[0\]\.assetRef"):
+        AudioStackHook(audiostack_conn).submit_audioform(broken)
+    assert requests_mock.call_count == 0
+
+
+def test_submit_and_get(requests_mock: rm.Mocker, audiostack_conn: str) -> None:
+    requests_mock.post(
+        f"{AUDIOSTACK_TEST_URL}/audioforms",
+        status_code=202,
+        json={
+            "metadata": {"requestId": "r1", "creditUsed": 1.5},
+            "warnings": [],
+            "data": {"audioformId": "af-9"},
+        },
+    )
+    requests_mock.get(
+        f"{AUDIOSTACK_TEST_URL}/audioforms/af-9",
+        [
+            {"status_code": 202, "json": {"message": "building", "audioformId": "af-9"}},
+            {
+                "status_code": 200,
+                "json": {"data": {"result": {"delivery": {"uri": "https://cdn/x.wav"}}, "errors": []}},
+            },
+        ],
+    )
+    hook = AudioStackHook(audiostack_conn)
+    submitted = hook.submit_audioform(VALID_AUDIOFORM)
+    assert (submitted.audioform_id, submitted.request_id, submitted.credit_used) == ("af-9", "r1", 1.5)
+    assert requests_mock.request_history[0].json() == {"audioform": VALID_AUDIOFORM}
+    assert hook.get_audioform("af-9").state is BuildState.BUILDING
+    built = hook.get_audioform("af-9")
+    assert built.state is BuildState.SUCCEEDED and built.uri == "https://cdn/x.wav"
+    assert requests_mock.last_request.headers["version"] == "2"
+
+
+def test_version_extra_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AUDIOSTACK_V9",
+        json.dumps({"conn_type": "audiostack", "password": "k", "extra": {"version": "9"}}),
+    )
+    with pytest.raises(AudioInputError, match=r"audiostack_v9\.extra\.version: '9'; allowed values"):
+        AudioStackHook("audiostack_v9").response_version()
+
+
+def test_test_connection_reports_failure_without_the_key(
+    requests_mock: rm.Mocker, audiostack_conn: str
+) -> None:
+    requests_mock.get(
+        f"{AUDIOSTACK_TEST_URL}/files/file-categories", status_code=401, json={"message": "bad key"}
+    )
+    ok, message = AudioStackHook(audiostack_conn).test_connection()
+    assert not ok and "401" in message and UNIT_KEY not in message
