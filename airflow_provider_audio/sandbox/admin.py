@@ -1,0 +1,84 @@
+"""
+The sandbox's own routes under ``/_sandbox`` (no auth, never faulted, never counted).
+
+Tests drive the sandbox through them: read counters, script faults, change knobs, reset.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from airflow_provider_audio.sandbox.faults import FaultSpecError, parse_fault
+from airflow_provider_audio.sandbox.settings import SettingsError
+from airflow_provider_audio.sandbox.state import state_of
+
+router = APIRouter()
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def _unprocessable(message: str) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=422)
+
+
+@router.get("/stats")
+async def stats(request: Request) -> dict[str, Any]:
+    """Requests per ``"METHOD /route/template"`` and audioform counts (created, built, failed)."""
+    return state_of(request).stats()
+
+
+@router.get("/faults")
+async def list_faults(request: Request) -> dict[str, Any]:
+    """Scripted faults still waiting for requests."""
+    return {"faults": state_of(request).faults.pending()}
+
+
+@router.post("/faults", status_code=201, response_model=None)
+async def add_fault(request: Request) -> JSONResponse | dict[str, Any]:
+    """Script a fault: ``{"match", "kind", "count", "retry_after", "retry_after_header", "delay"}``."""
+    try:
+        fault = parse_fault(await _json_body(request))
+    except FaultSpecError as exc:
+        return _unprocessable(str(exc))
+    state_of(request).faults.add(fault)
+    return {"fault": fault.as_dict()}
+
+
+@router.delete("/faults")
+async def clear_faults(request: Request) -> dict[str, Any]:
+    """Forget every scripted fault."""
+    return {"cleared": state_of(request).faults.clear()}
+
+
+@router.get("/settings")
+async def get_settings(request: Request) -> dict[str, Any]:
+    """The current knobs."""
+    return state_of(request).settings.as_dict()
+
+
+@router.patch("/settings", response_model=None)
+async def patch_settings(request: Request) -> JSONResponse | dict[str, Any]:
+    """Change run-time knobs (build_seconds, fault rates, retry_after, words_per_minute)."""
+    changes = await _json_body(request)
+    if not isinstance(changes, dict):
+        return _unprocessable("the body must be a JSON object of knobs to change")
+    try:
+        return state_of(request).update_settings(changes).as_dict()
+    except SettingsError as exc:
+        return _unprocessable(str(exc))
+
+
+@router.post("/reset")
+async def reset(request: Request) -> dict[str, Any]:
+    """Forget jobs, counters and scripted faults; keep the knobs."""
+    state_of(request).reset()
+    return {"reset": True}

@@ -1,0 +1,99 @@
+"""
+The sandbox application: the four services on their prefixes, the admin routes, the middleware.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from airflow_provider_audio.sandbox import admin, aimlapi, aiozstream, audiopod, audiostack
+from airflow_provider_audio.sandbox.context import RequestContextMiddleware
+from airflow_provider_audio.sandbox.errors import (
+    ADMIN_PREFIX,
+    Service,
+    ServiceError,
+    error_response,
+    service_for_path,
+)
+from airflow_provider_audio.sandbox.faults import FaultMiddleware
+from airflow_provider_audio.sandbox.settings import Settings
+from airflow_provider_audio.sandbox.state import SandboxState, request_id_of
+
+
+async def _service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    return error_response(
+        service_for_path(request.url.path),
+        exc.status,
+        exc.message,
+        request_id=request_id_of(request),
+        path=request.url.path,
+        errors=exc.errors,
+        detail=exc.detail,
+        headers=exc.headers,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Unknown routes and wrong methods, in the shape of the service whose prefix was hit."""
+    assert isinstance(exc, StarletteHTTPException)
+    return error_response(
+        service_for_path(request.url.path),
+        exc.status_code,
+        str(exc.detail),
+        request_id=request_id_of(request),
+        path=request.url.path,
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's own 422 for AudioPod (a FastAPI service); the service's shape elsewhere."""
+    assert isinstance(exc, RequestValidationError)
+    problems = jsonable_encoder(exc.errors())
+    service = service_for_path(request.url.path)
+    if service is None or service is Service.AUDIOPOD:
+        return JSONResponse({"detail": problems}, status_code=422)
+    errors = [{"loc": list(p.get("loc", [])), "msg": p.get("msg", "")} for p in problems]
+    return error_response(
+        service,
+        422,
+        "Validation error: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
+        request_id=request_id_of(request),
+        path=request.url.path,
+        errors=errors,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """
+    Build the sandbox app.
+
+    :param settings: knobs; defaults when ``None``. The app's :class:`SandboxState` is at
+        ``app.state.sandbox``.
+    """
+    state = SandboxState(settings or Settings())
+    app = FastAPI(
+        title="Audio services sandbox",
+        docs_url=f"{ADMIN_PREFIX}/docs",
+        redoc_url=None,
+        openapi_url=f"{ADMIN_PREFIX}/openapi.json",
+    )
+    app.state.sandbox = state
+    app.include_router(audiostack.router, prefix=Service.AUDIOSTACK.prefix)
+    app.include_router(audiostack.public_router, prefix=Service.AUDIOSTACK.prefix)
+    app.include_router(aiozstream.router, prefix=Service.AIOZSTREAM.prefix)
+    app.include_router(audiopod.router, prefix=Service.AUDIOPOD.prefix)
+    app.include_router(aimlapi.router, prefix=Service.AIMLAPI.prefix)
+    app.include_router(admin.router, prefix=ADMIN_PREFIX)
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    # Added last = outermost: the context middleware sees (and counts) faulted requests too.
+    app.add_middleware(FaultMiddleware, injector=state.faults, settings=lambda: state.settings)
+    app.add_middleware(RequestContextMiddleware, router=app.router, state=state)
+    return app

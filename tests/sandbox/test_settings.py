@@ -1,0 +1,97 @@
+"""Knobs: flags over environment over defaults, validation, loopback only."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from airflow_provider_audio.sandbox import SandboxServer, Settings, SettingsError, settings_from_sources
+from airflow_provider_audio.sandbox.settings import build_parser, env_var, flag
+
+
+def test_defaults() -> None:
+    settings = settings_from_sources([], {})
+    assert settings == Settings()
+    assert (settings.host, settings.port, settings.api_key) == ("127.0.0.1", 8765, "sandbox-key")
+    assert settings.aioz_public_key == "sandbox-public"
+    assert settings.build_seconds == 3.0
+    assert settings.words_per_minute == 160.0
+    assert (settings.fault_5xx_rate, settings.fault_429_rate, settings.fault_drop_rate) == (0, 0, 0)
+    assert settings.retry_after == 1.0
+    assert settings.seed is None
+
+
+def test_flag_wins_over_environment_which_wins_over_default() -> None:
+    environ = {
+        "AUDIO_SANDBOX_BUILD_SECONDS": "0.5",
+        "AUDIO_SANDBOX_API_KEY": "from-env",
+        "AUDIO_SANDBOX_SEED": "3",
+    }
+    settings = settings_from_sources(["--api-key", "from-flag", "--fault-429-rate", "0.25"], environ)
+    assert settings.api_key == "from-flag"
+    assert settings.build_seconds == 0.5
+    assert settings.seed == 3
+    assert settings.fault_429_rate == 0.25
+
+
+def test_every_knob_has_a_flag_an_env_var_and_help() -> None:
+    parser = build_parser()
+    by_dest = {action.dest: action for action in parser._actions}
+    for field in dataclasses.fields(Settings):
+        action = by_dest[field.name]
+        assert flag(field.name) in action.option_strings
+        assert action.help and env_var(field.name) in action.help
+    assert env_var("fault_5xx_rate") == "AUDIO_SANDBOX_FAULT_5XX_RATE"
+
+
+def test_malformed_environment_variable_is_named() -> None:
+    with pytest.raises(SettingsError, match="AUDIO_SANDBOX_PORT"):
+        settings_from_sources([], {"AUDIO_SANDBOX_PORT": "eighty"})
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])
+def test_non_loopback_hosts_are_refused(host: str) -> None:
+    with pytest.raises(SettingsError, match="loopback"):
+        Settings(host=host)
+    with pytest.raises(SettingsError, match="loopback"):
+        settings_from_sources(["--host", host], {})
+    with pytest.raises(SettingsError, match="loopback"):
+        SandboxServer(host=host)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1"])
+def test_loopback_hosts_are_accepted(host: str) -> None:
+    assert Settings(host=host).host == host
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"port": 70000}, "port"),
+        ({"fault_drop_rate": -0.1}, "fault_drop_rate"),
+        ({"fault_5xx_rate": 0.7, "fault_drop_rate": 0.7}, "sum"),
+        ({"words_per_minute": 10}, "words_per_minute"),
+        ({"build_seconds": -1}, "build_seconds"),
+        ({"retry_after": float("nan")}, "retry_after"),
+        ({"api_key": ""}, "api_key"),
+        ({"log_level": "loud"}, "log_level"),
+    ],
+)
+def test_out_of_range_values_are_refused(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings(**changes)  # type: ignore[arg-type]
+
+
+def test_service_urls() -> None:
+    with SandboxServer() as sandbox:
+        assert sandbox.base_url == f"http://127.0.0.1:{sandbox.port}"
+        assert sandbox.port != 0
+        assert sandbox.service_url("audiostack") == sandbox.base_url + "/audiostack"
+        assert sandbox.service_url("aiozstream") == sandbox.base_url + "/aiozstream/api"
+        assert sandbox.service_url("audiopod") == sandbox.base_url + "/audiopod/api/v1/voice"
+        assert sandbox.service_url("aimlapi") == sandbox.base_url + "/aimlapi"
+        with pytest.raises(ValueError, match="unknown service"):
+            sandbox.service_url("spotify")
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = sandbox.base_url
