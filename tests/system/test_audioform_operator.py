@@ -1,0 +1,185 @@
+"""AudioStackBuildAudioformOperator under dag.test(): polling in the task, retries, deadlines, bad input."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+
+from airflow_provider_audio.exceptions import AudioInputError
+from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
+
+if TYPE_CHECKING:
+    from airflow_provider_audio.sandbox.server import SandboxServer
+
+
+def audioform(text: str = "Short news. Read aloud for the test.") -> dict[str, Any]:
+    return {
+        "header": {"version": "1"},
+        "assets": {
+            "narrator": {"type": "voice", "voiceAlias": "isaac"},
+            "speech": {"type": "tts", "text": text, "voiceRef": "narrator"},
+        },
+        "production": {"arrangement": {"sections": [{"layers": [{"clips": [{"assetRef": "speech"}]}]}]}},
+        "delivery": {"encoderPreset": "wav", "loudnessPreset": "podcast"},
+    }
+
+
+def stats(sandbox: SandboxServer) -> dict[str, Any]:
+    body: dict[str, Any] = requests.get(f"{sandbox.base_url}/_sandbox/stats", timeout=5).json()
+    return body
+
+
+@pytest.fixture
+def run_one(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, Any]], Any]:
+    """Run the system-test DAG's one operator, with these (JSON) arguments, under dag.test()."""
+
+    def run(operator_kwargs: dict[str, Any]) -> Any:
+        monkeypatch.setenv("AUDIO_TEST_OPERATOR_KWARGS", json.dumps(operator_kwargs))
+        sys.modules.pop("tests.system.dags.audioform_operator_dag", None)
+        module = importlib.import_module("tests.system.dags.audioform_operator_dag")
+        return module.dag.test()
+
+    return run
+
+
+def test_non_deferrable_mode_polls_in_the_task(
+    airflow_db: Path, sandbox_connections: SandboxServer, tmp_path: Path, run_one: Callable[..., Any]
+) -> None:
+    run = run_one(
+        {
+            "audioform": audioform(),
+            "output_path": str(tmp_path / "a.wav"),
+            "deferrable": False,
+            "poll_interval": 0.2,
+        },
+    )
+    assert run.state == "success"
+    assert (tmp_path / "a.wav").stat().st_size > 1000
+    counts = stats(sandbox_connections)["requests"]
+    assert counts["POST /audiostack/audioforms"] == 1
+    assert counts["GET /audiostack/audioforms/{audioform_id}"] >= 2
+
+
+def test_json_string_and_file_inputs(
+    airflow_db: Path, sandbox_connections: SandboxServer, tmp_path: Path, run_one: Callable[..., Any]
+) -> None:
+    source = tmp_path / "audioform.json"
+    source.write_text(json.dumps(audioform()))
+    assert run_one({"audioform": str(source), "poll_interval": 0.2}).state == "success"
+    assert run_one({"audioform": json.dumps(audioform()), "poll_interval": 0.2}).state == "success"
+    assert stats(sandbox_connections)["audioforms"]["built"] == 2
+
+
+def test_retry_reattaches_to_the_paid_build(
+    airflow_db: Path, sandbox_connections: SandboxServer, tmp_path: Path, run_one: Callable[..., Any]
+) -> None:
+    # Every download attempt of the first try is cut off, so that try fails after the build
+    # succeeded; the retry must pick the same build up again instead of paying for a new one.
+    fault = {"match": "GET /audiostack/delivery/*", "kind": "drop", "count": 5}
+    requests.post(f"{sandbox_connections.base_url}/_sandbox/faults", json=fault, timeout=5).raise_for_status()
+    run = run_one(
+        {
+            "audioform": audioform(),
+            "output_path": str(tmp_path / "retried.wav"),
+            "poll_interval": 0.2,
+            "retries": 1,
+            "retry_delay_seconds": 0,
+        }
+    )
+    assert run.state == "success"
+    assert (tmp_path / "retried.wav").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["retried.wav"]
+    assert stats(sandbox_connections)["requests"]["POST /audiostack/audioforms"] == 1
+    ti = run.get_task_instance("build")
+    assert ti.try_number == 2
+
+
+def test_absolute_deadline_fails_clearly(
+    airflow_db: Path, sandbox_connections: SandboxServer, run_one: Callable[..., Any]
+) -> None:
+    base = sandbox_connections.base_url
+    requests.patch(f"{base}/_sandbox/settings", json={"build_seconds": 30}, timeout=5).raise_for_status()
+    try:
+        run = run_one(
+            {
+                "audioform": audioform(),
+                "poll_interval": 0.2,
+                "deadline_in_seconds": 1.5,
+            }
+        )
+    finally:
+        requests.patch(f"{base}/_sandbox/settings", json={"build_seconds": 0.5}, timeout=5).raise_for_status()
+    assert run.state == "failed"
+    assert stats(sandbox_connections)["requests"]["POST /audiostack/audioforms"] == 1
+
+
+def _malformed() -> list[tuple[str, dict[str, Any], str]]:
+    cases: list[tuple[str, dict[str, Any], str]] = []
+
+    def case(name: str, path: str, mutate: Any) -> None:
+        data = audioform()
+        mutate(data)
+        cases.append((name, data, path))
+
+    clips = lambda d: d["production"]["arrangement"]["sections"][0]["layers"][0]["clips"]  # noqa: E731
+    case("missing assetRef", "clips[0].assetRef", lambda d: clips(d)[0].pop("assetRef"))
+    case("undefined assetRef", "clips[0].assetRef", lambda d: clips(d)[0].update(assetRef="nope"))
+    case(
+        "empty sections",
+        "production.arrangement.sections",
+        lambda d: d["production"]["arrangement"].update(sections=[]),
+    )
+    case(
+        "empty clips",
+        "layers[0].clips",
+        lambda d: d["production"]["arrangement"]["sections"][0]["layers"][0].update(clips=[]),
+    )
+    case("tts without text", "assets.speech.text", lambda d: d["assets"]["speech"].pop("text"))
+    case("blank text", "assets.speech.text", lambda d: d["assets"]["speech"].update(text="   "))
+    case("unknown asset type", "assets.speech.type", lambda d: d["assets"]["speech"].update(type="song"))
+    case(
+        "voiceRef to nothing",
+        "assets.speech.voiceRef",
+        lambda d: d["assets"]["speech"].update(voiceRef="ghost"),
+    )
+    case(
+        "bad mixing preset", "production.mixingPreset", lambda d: d["production"].update(mixingPreset="loud")
+    )
+    case("negative fade", "clips[0].fadeIn", lambda d: clips(d)[0].update(fadeIn=-1))
+    case("string duration", "clips[0].forcedDuration", lambda d: clips(d)[0].update(forcedDuration="10"))
+    case("public not a bool", "delivery.public", lambda d: d["delivery"].update(public="yes"))
+    case("assets not an object", "assets", lambda d: d.update(assets=["speech"]))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "data", "path"), _malformed(), ids=[c[0] for c in _malformed()])
+def test_malformed_audioform_fails_before_any_call(
+    sandbox_connections: SandboxServer, name: str, data: dict[str, Any], path: str
+) -> None:
+    operator = AudioStackBuildAudioformOperator(task_id=f"bad_{abs(hash(name))}", audioform=data)
+    with pytest.raises(AudioInputError) as caught:
+        operator.execute(context={})  # type: ignore[arg-type]
+    assert path in str(caught.value)
+    assert stats(sandbox_connections)["requests"] == {}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"poll_interval": 0}, "poll_interval"),
+        ({"build_timeout": timedelta(0)}, "build_timeout"),
+        ({"deadline": datetime(2030, 1, 1)}, "deadline"),
+        ({"max_consecutive_failures": -1}, "max_consecutive_failures"),
+    ],
+)
+def test_bad_operator_arguments_are_named(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(AudioInputError, match=field):
+        AudioStackBuildAudioformOperator(task_id="x", audioform={}, **kwargs)
