@@ -30,6 +30,10 @@ class AudioInputError(AirflowFailException, ValueError):
         super().__init__(f"invalid {subject} ({len(self.problems)} problem(s)):\n{lines}")
 
 
+class AudioCostGuardError(AirflowFailException):
+    """The cost guard refused the job: not enough balance, or a price above the user's limit."""
+
+
 class AudioServiceError(AirflowException):
     """
     A call to an audio service failed.

@@ -28,6 +28,7 @@ class PreparedCall:
     :param json_body: a JSON body, or ``None``.
     :param form: multipart form fields, or ``None``.
     :param files: multipart files as ``name -> (filename, bytes, content type)``, or ``None``.
+    :param content: a raw body (bytes, or a re-iterable of chunks with a length), or ``None``.
     """
 
     endpoint: Endpoint
@@ -38,6 +39,7 @@ class PreparedCall:
     json_body: Any = None
     form: Mapping[str, str] | None = None
     files: Mapping[str, tuple[str, bytes, str]] | None = field(default=None, repr=False)
+    content: Any = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ def prepare_call(
     headers: Mapping[str, str] | None = None,
     form: Mapping[str, str] | None = None,
     files: Mapping[str, tuple[str, bytes, str]] | None = None,
+    content: Any = None,
 ) -> PreparedCall:
     """Fill in the route and headers of one call."""
     path = endpoint.path(path_params)
@@ -90,6 +93,7 @@ def prepare_call(
         json_body=json_body,
         form=form,
         files=files,
+        content=content,
     )
 
 

@@ -59,8 +59,14 @@ class SyncApiClient:
         headers: Mapping[str, str] | None = None,
         form: Mapping[str, str] | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        content: Any = None,
     ) -> ApiResponse:
-        """Call ``endpoint``; retries as the policy allows, then returns or raises a typed error."""
+        """
+        Call ``endpoint``; retries as the policy allows, then returns or raises a typed error.
+
+        ``content`` is a raw body; an iterable one must yield its chunks anew on every iteration,
+        since a retry sends it again.
+        """
         prepared = prepare_call(
             self.service,
             self.base_url,
@@ -72,6 +78,7 @@ class SyncApiClient:
             headers=headers,
             form=form,
             files=files,
+            content=content,
         )
         retrying = Retrying(**tenacity_arguments(self.retry_policy, endpoint))
         response: ApiResponse = retrying(self._send, prepared)
@@ -85,7 +92,7 @@ class SyncApiClient:
                 headers=dict(prepared.headers),
                 params=prepared.params,
                 json=prepared.json_body,
-                data=prepared.form,
+                data=prepared.content if prepared.content is not None else prepared.form,
                 files=prepared.files,
                 timeout=(self.timeouts.connect, self.timeouts.read),
             )

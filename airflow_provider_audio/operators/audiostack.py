@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-
-from airflow.sdk import BaseOperator, conf
 
 from airflow_provider_audio.audio_files import wav_duration_seconds
 from airflow_provider_audio.client.download import as_destination
-from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError, AudioServiceNotFoundError
+from airflow_provider_audio.exceptions import AudioJobFailedError, AudioServiceNotFoundError
 from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
 from airflow_provider_audio.links.audiostack import (
     AUDIO_URI_XCOM_KEY,
@@ -22,8 +18,8 @@ from airflow_provider_audio.links.audiostack import (
 )
 from airflow_provider_audio.models.audioform import Audioform, parse_audioform
 from airflow_provider_audio.models.validation import load_json_input
+from airflow_provider_audio.operators.waiting import WaitingOperator
 from airflow_provider_audio.triggers.audiostack import AudioStackAudioformTrigger
-from airflow_provider_audio.triggers.base import DEFAULT_MAX_CONSECUTIVE_FAILURES
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath, XComArg
@@ -36,7 +32,7 @@ DEFAULT_BUILD_TIMEOUT = timedelta(hours=1)
 STATE_STORE_KEY = "audiostack_audioform"
 
 
-class AudioStackBuildAudioformOperator(BaseOperator):
+class AudioStackBuildAudioformOperator(WaitingOperator):
     """
     Build one audioform and wait for the delivered file, without holding a worker slot.
 
@@ -54,7 +50,7 @@ class AudioStackBuildAudioformOperator(BaseOperator):
     :param output_path: where to download the delivered file (a local path or an
         ``ObjectStoragePath``); nothing is downloaded when ``None`` (templated).
     :param poll_interval: seconds between two polls of the build.
-    :param build_timeout: how long the build may take after submission.
+    :param job_timeout: how long the build may take after submission.
     :param deadline: an absolute deadline (timezone-aware); the earlier of it and the timeout wins.
     :param max_consecutive_failures: transient failures in a row tolerated while waiting.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
@@ -72,32 +68,13 @@ class AudioStackBuildAudioformOperator(BaseOperator):
         conn_id: str = AudioStackHook.default_conn_name,
         output_path: str | os.PathLike[str] | ObjectStoragePath | None = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
-        build_timeout: timedelta = DEFAULT_BUILD_TIMEOUT,
-        deadline: datetime | None = None,
-        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        job_timeout: timedelta = DEFAULT_BUILD_TIMEOUT,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        problems = []
-        if poll_interval <= 0:
-            problems.append(f"poll_interval: {poll_interval!r}; must be a positive number of seconds")
-        if build_timeout <= timedelta(0):
-            problems.append(f"build_timeout: {build_timeout!r}; must be positive")
-        if deadline is not None and deadline.tzinfo is None:
-            problems.append(f"deadline: {deadline!r}; must be timezone-aware")
-        if max_consecutive_failures < 0:
-            problems.append(f"max_consecutive_failures: {max_consecutive_failures!r}; must be >= 0")
-        if problems:
-            raise AudioInputError(f"{type(self).__name__} arguments", problems)
+        super().__init__(poll_interval=poll_interval, job_timeout=job_timeout, **kwargs)
         self.audioform = audioform
         self.conn_id = conn_id
         self.output_path = output_path
-        self.poll_interval = poll_interval
-        self.build_timeout = build_timeout
-        self.deadline = deadline
-        self.max_consecutive_failures = max_consecutive_failures
-        self.deferrable = deferrable
 
     @property
     def hook(self) -> AudioStackHook:
@@ -120,11 +97,10 @@ class AudioStackBuildAudioformOperator(BaseOperator):
         attached = self._reattach(hook, store)
         if attached is None:
             submitted = hook.submit_audioform(audioform)
-            attached = {"audioform_id": submitted.audioform_id, "deadline": self._deadline_from_now()}
+            attached = {"audioform_id": submitted.audioform_id, "deadline": self.deadline_from_now()}
             if store is not None:
                 store.set(STATE_STORE_KEY, attached)
         audioform_id = str(attached["audioform_id"])
-        deadline = float(attached["deadline"])
         context["ti"].xcom_push(key="audioform_id", value=audioform_id)
         if "result" in attached:
             return self._deliver(context, audioform_id, attached["result"])
@@ -132,20 +108,11 @@ class AudioStackBuildAudioformOperator(BaseOperator):
             conn_id=self.conn_id,
             audioform_id=audioform_id,
             poll_interval=self.poll_interval,
-            deadline=deadline,
+            deadline=float(attached["deadline"]),
             max_consecutive_failures=self.max_consecutive_failures,
         )
-        if self.deferrable:
-            self.defer(trigger=trigger, method_name="execute_complete")
-        self.log.info("Waiting for audioform %s in the task (deferrable=False)", audioform_id)
-        event = asyncio.run(trigger.wait_for_event())
-        return self.execute_complete(context, event.payload)
-
-    def _deadline_from_now(self) -> float:
-        deadline = time.time() + self.build_timeout.total_seconds()
-        if self.deadline is not None:
-            deadline = min(deadline, self.deadline.timestamp())
-        return deadline
+        result: dict[str, Any] = self.wait_for(context, trigger)
+        return result
 
     def _reattach(self, hook: AudioStackHook, store: Any) -> dict[str, Any] | None:
         """The build an earlier try of this task submitted, if it is still worth waiting for."""
@@ -177,18 +144,8 @@ class AudioStackBuildAudioformOperator(BaseOperator):
             attached["result"] = status.result
         return attached
 
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Resume after the trigger fired: anything but success is an error naming the build."""
-        audioform_id = str(event.get("audioform_id"))
-        status = event.get("status")
-        if status == "timeout":
-            raise AudioJobFailedError(
-                f"audioform {audioform_id} did not finish before its deadline; the build may still "
-                f"complete on AudioStack: {event.get('message')}"
-            )
-        if status != "success":
-            raise AudioJobFailedError(f"audioform {audioform_id}: {event.get('message')}")
-        return self._deliver(context, audioform_id, event.get("result") or {})
+    def on_job_succeeded(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        return self._deliver(context, str(event["audioform_id"]), event.get("result") or {})
 
     def _deliver(self, context: Context, audioform_id: str, result: dict[str, Any]) -> dict[str, Any]:
         delivery = result.get("delivery") or {}

@@ -175,7 +175,7 @@ def test_malformed_audioform_fails_before_any_call(
     ("kwargs", "field"),
     [
         ({"poll_interval": 0}, "poll_interval"),
-        ({"build_timeout": timedelta(0)}, "build_timeout"),
+        ({"job_timeout": timedelta(0)}, "job_timeout"),
         ({"deadline": datetime(2030, 1, 1)}, "deadline"),
         ({"max_consecutive_failures": -1}, "max_consecutive_failures"),
     ],
