@@ -43,9 +43,21 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "operators": [
             {"integration-name": "AudioStack", "python-modules": [f"{_PACKAGE}.operators.audiostack"]},
+            {"integration-name": "AIOZ Stream", "python-modules": [f"{_PACKAGE}.operators.aiozstream"]},
+        ],
+        "sensors": [
+            {"integration-name": "AIOZ Stream", "python-modules": [f"{_PACKAGE}.sensors.aiozstream"]},
         ],
         "triggers": [
             {"integration-name": "AudioStack", "python-modules": [f"{_PACKAGE}.triggers.audiostack"]},
+            {"integration-name": "AIOZ Stream", "python-modules": [f"{_PACKAGE}.triggers.aiozstream"]},
+        ],
+        "transfers": [
+            {
+                "source-integration-name": "AudioStack",
+                "target-integration-name": "AIOZ Stream",
+                "python-module": f"{_PACKAGE}.transfers.audiostack_to_aiozstream",
+            },
         ],
         "connection-types": [
             {"connection-type": conn_type, "hook-class-name": hook_class}
@@ -54,5 +66,6 @@ def get_provider_info() -> dict[str, Any]:
         "extra-links": [
             f"{_PACKAGE}.links.audiostack.AudioStackAudioLink",
             f"{_PACKAGE}.links.audiostack.AudioStackPlatformLink",
+            f"{_PACKAGE}.links.aiozstream.AiozStreamPlayerLink",
         ],
     }

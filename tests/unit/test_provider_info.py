@@ -45,7 +45,9 @@ def test_everything_named_imports() -> None:
         assert hook.conn_type == entry["connection-type"]  # type: ignore[attr-defined]
     for link in info["extra-links"]:
         _import(link)
-    for section in ("hooks", "operators", "triggers"):
+    for transfer in info["transfers"]:
+        importlib.import_module(transfer["python-module"])
+    for section in ("hooks", "operators", "sensors", "triggers"):
         for entry in info[section]:
             for module in entry["python-modules"]:
                 importlib.import_module(module)
