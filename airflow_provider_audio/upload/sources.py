@@ -107,7 +107,10 @@ class HttpSource:
         return f"HttpSource({self.name!r}, size={self.size})"
 
     def _get(self, offset: int) -> requests.Response:
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        # The raw stream is read as is: ask for the file's own bytes, never a gzip'd transfer.
+        headers = {"Accept-Encoding": "identity"}
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
         try:
             response = self.session.get(
                 self.url, headers=headers, stream=True, timeout=(self.timeouts.connect, self.timeouts.read)

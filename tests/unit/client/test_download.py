@@ -66,3 +66,9 @@ def test_object_storage_destination(requests_mock: rm.Mocker, tmp_path: Path) ->
     result = download_file(URL, target, service="audiostack", retry_policy=ONCE)
     assert (tmp_path / "store" / "episode.wav").read_bytes() == b"abc"
     assert result.size_bytes == 3
+
+
+def test_asks_for_the_files_own_bytes(requests_mock: rm.Mocker, tmp_path: Path) -> None:
+    requests_mock.get(URL, content=b"abc", headers={"Content-Length": "3"})
+    download_file(URL, tmp_path / "a.wav", service="audiostack", retry_policy=ONCE)
+    assert requests_mock.last_request.headers["Accept-Encoding"] == "identity"
