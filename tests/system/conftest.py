@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
-from typing import TYPE_CHECKING
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
+import requests
 
 from tests.conftest import SANDBOX_KEY
 
@@ -24,3 +28,40 @@ def sandbox_connections(sandbox_reset: SandboxServer, monkeypatch: pytest.Monkey
             ),
         )
     return sandbox_reset
+
+
+OperatorRunner = Callable[..., Any]
+
+
+@pytest.fixture
+def run_operator(monkeypatch: pytest.MonkeyPatch) -> OperatorRunner:
+    """
+    Run one operator under dag.test(): ``run_operator(kwargs, operator="pkg.mod.Class")``.
+
+    Returns the DagRun; its one task is ``run``.
+    """
+
+    def run(operator_kwargs: dict[str, Any], operator: str | None = None) -> Any:
+        if operator is not None:
+            monkeypatch.setenv("AUDIO_TEST_OPERATOR", operator)
+        monkeypatch.setenv("AUDIO_TEST_OPERATOR_KWARGS", json.dumps(operator_kwargs))
+        sys.modules.pop("tests.system.dags.operator_under_test", None)
+        return importlib.import_module("tests.system.dags.operator_under_test").dag.test()
+
+    return run
+
+
+def sandbox_stats(sandbox: SandboxServer) -> dict[str, Any]:
+    """The sandbox's request and job counters."""
+    stats: dict[str, Any] = requests.get(f"{sandbox.base_url}/_sandbox/stats", timeout=5).json()
+    return stats
+
+
+def add_fault(sandbox: SandboxServer, **fault: Any) -> None:
+    """Script a fault on the sandbox (see ``POST /_sandbox/faults``)."""
+    requests.post(f"{sandbox.base_url}/_sandbox/faults", json=fault, timeout=5).raise_for_status()
+
+
+def patch_settings(sandbox: SandboxServer, **knobs: Any) -> None:
+    """Change sandbox knobs at run time."""
+    requests.patch(f"{sandbox.base_url}/_sandbox/settings", json=knobs, timeout=5).raise_for_status()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,9 +13,12 @@ import requests
 
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
+from tests.system.conftest import OperatorRunner
 
 if TYPE_CHECKING:
     from airflow_provider_audio.sandbox.server import SandboxServer
+
+AUDIOFORM_OPERATOR = "airflow_provider_audio.operators.audiostack.AudioStackBuildAudioformOperator"
 
 
 def audioform(text: str = "Short news. Read aloud for the test.") -> dict[str, Any]:
@@ -38,16 +39,9 @@ def stats(sandbox: SandboxServer) -> dict[str, Any]:
 
 
 @pytest.fixture
-def run_one(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, Any]], Any]:
-    """Run the system-test DAG's one operator, with these (JSON) arguments, under dag.test()."""
-
-    def run(operator_kwargs: dict[str, Any]) -> Any:
-        monkeypatch.setenv("AUDIO_TEST_OPERATOR_KWARGS", json.dumps(operator_kwargs))
-        sys.modules.pop("tests.system.dags.audioform_operator_dag", None)
-        module = importlib.import_module("tests.system.dags.audioform_operator_dag")
-        return module.dag.test()
-
-    return run
+def run_one(run_operator: OperatorRunner) -> Callable[[dict[str, Any]], Any]:
+    """Run the audioform operator with these (JSON) arguments under dag.test()."""
+    return lambda kwargs: run_operator(kwargs, operator=AUDIOFORM_OPERATOR)
 
 
 def test_non_deferrable_mode_polls_in_the_task(
@@ -98,7 +92,7 @@ def test_retry_reattaches_to_the_paid_build(
     assert (tmp_path / "retried.wav").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["retried.wav"]
     assert stats(sandbox_connections)["requests"]["POST /audiostack/audioforms"] == 1
-    ti = run.get_task_instance("build")
+    ti = run.get_task_instance("run")
     assert ti.try_number == 2
 
 
