@@ -94,7 +94,9 @@ def _download_once(
     try:
         # Byte counts and hashes must be of the file itself, not of a gzip'd transfer of it.
         headers = {"Accept-Encoding": "identity"}
-        with http.get(url, headers=headers, stream=True, timeout=(timeouts.connect, timeouts.read)) as response:
+        with http.get(
+            url, headers=headers, stream=True, timeout=(timeouts.connect, timeouts.read)
+        ) as response:
             if response.status_code >= 400:
                 from airflow_provider_audio.client.messages import error_for_status, parse_body
 

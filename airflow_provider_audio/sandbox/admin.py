@@ -32,8 +32,29 @@ def _unprocessable(message: str) -> JSONResponse:
 
 @router.get("/stats")
 async def stats(request: Request) -> dict[str, Any]:
-    """Requests per ``"METHOD /route/template"`` and audioform counts (created, built, failed)."""
+    """
+    Requests per ``"METHOD /route/template"``, audioform counts (created, built, failed) and AIOZ
+    media counts (created, parts_received, completed, done, failed, deleted).
+    """
     return state_of(request).stats()
+
+
+@router.get("/aioz/media/{media_id}", response_model=None)
+async def aioz_media(media_id: str, request: Request) -> JSONResponse | dict[str, Any]:
+    """
+    An AIOZ media's upload as stored (deleted ones too): status, size, bytes received, the MD5 of
+    the bytes assembled so far and the parts. Reading it never settles a transcoding.
+    """
+    media = state_of(request).aioz.get(media_id)
+    if media is None:
+        return JSONResponse({"detail": f"no AIOZ media {media_id}"}, status_code=404)
+    return {
+        "status": media.status,
+        "size": media.size,
+        "received_bytes": media.received,
+        "md5": media.assembled_md5.hexdigest(),
+        "parts": [part.as_dict() for part in media.parts],
+    }
 
 
 @router.get("/faults")
@@ -67,7 +88,7 @@ async def get_settings(request: Request) -> dict[str, Any]:
 
 @router.patch("/settings", response_model=None)
 async def patch_settings(request: Request) -> JSONResponse | dict[str, Any]:
-    """Change run-time knobs (build_seconds, fault rates, retry_after, words_per_minute)."""
+    """Change run-time knobs (see ``settings.RUNTIME_KNOBS``)."""
     changes = await _json_body(request)
     if not isinstance(changes, dict):
         return _unprocessable("the body must be a JSON object of knobs to change")
@@ -79,6 +100,6 @@ async def patch_settings(request: Request) -> JSONResponse | dict[str, Any]:
 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, Any]:
-    """Forget jobs, counters and scripted faults; keep the knobs."""
+    """Forget jobs, AIOZ media and their files, rate windows, counters and scripted faults; keep the knobs."""
     state_of(request).reset()
     return {"reset": True}

@@ -1,5 +1,6 @@
 """
-The sandbox application: the four services on their prefixes, the admin routes, the middleware.
+The sandbox application: the four services on their prefixes, AIOZ's embeddable players, the
+admin routes, the middleware.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from airflow_provider_audio.sandbox import admin, aimlapi, aiozstream, audiopod, audiostack
+from airflow_provider_audio.sandbox import admin, aimlapi, aioz_embed, aiozstream, audiopod, audiostack
+from airflow_provider_audio.sandbox.aioz_media import EMBED_PREFIX
 from airflow_provider_audio.sandbox.context import RequestContextMiddleware
 from airflow_provider_audio.sandbox.errors import (
     ADMIN_PREFIX,
@@ -20,6 +22,7 @@ from airflow_provider_audio.sandbox.errors import (
     service_for_path,
 )
 from airflow_provider_audio.sandbox.faults import FaultMiddleware
+from airflow_provider_audio.sandbox.ratelimit import RateLimitMiddleware
 from airflow_provider_audio.sandbox.settings import Settings
 from airflow_provider_audio.sandbox.state import SandboxState, request_id_of
 
@@ -87,13 +90,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audiostack.router, prefix=Service.AUDIOSTACK.prefix)
     app.include_router(audiostack.public_router, prefix=Service.AUDIOSTACK.prefix)
     app.include_router(aiozstream.router, prefix=Service.AIOZSTREAM.prefix)
+    app.include_router(aiozstream.public_router, prefix=Service.AIOZSTREAM.prefix)
+    app.include_router(aioz_embed.router, prefix=EMBED_PREFIX)
     app.include_router(audiopod.router, prefix=Service.AUDIOPOD.prefix)
     app.include_router(aimlapi.router, prefix=Service.AIMLAPI.prefix)
     app.include_router(admin.router, prefix=ADMIN_PREFIX)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    # Added last = outermost: the context middleware sees (and counts) faulted requests too.
+    # Added last = outermost: the context middleware sees (and counts) faulted requests too; a
+    # faulted request never reaches the rate limiter, so it uses up no allowance.
+    app.add_middleware(RateLimitMiddleware, limiter=state.rate_limiter, settings=lambda: state.settings)
     app.add_middleware(FaultMiddleware, injector=state.faults, settings=lambda: state.settings)
     app.add_middleware(RequestContextMiddleware, router=app.router, state=state)
     return app

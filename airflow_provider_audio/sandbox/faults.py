@@ -26,6 +26,7 @@ from airflow_provider_audio.sandbox.errors import (
     reason,
     service_for_path,
 )
+from airflow_provider_audio.sandbox.ratelimit import VENDOR_LIMITS, Category, aioz_category
 from airflow_provider_audio.sandbox.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,10 +36,6 @@ FAULT_KINDS: tuple[str, ...] = ("500", "502", "503", "429", "drop", "slow")
 RETRY_AFTER_HEADERS: tuple[str, ...] = ("Retry-After", "X-RateLimit-Retry-After")
 DEFAULT_SLOW_DELAY = 5.0
 _RANDOM_5XX = (500, 502, 503)
-# AIOZ Stream's documented limits per minute, advertised in X-RateLimit-Limit.
-_AIOZ_LIMIT_UPLOADS = 100
-_AIOZ_LIMIT_WRITES = 200
-_AIOZ_LIMIT_READS = 500
 
 
 class FaultSpecError(ValueError):
@@ -56,6 +53,8 @@ class ScriptedFault:
     :param retry_after: seconds advertised on a 429 (``None``: the ``retry_after`` knob).
     :param retry_after_header: header carrying them outside AIOZ (``None``: ``Retry-After``).
     :param delay: seconds a ``slow`` fault waits before normal handling.
+    :param skip: matching requests to let through untouched before the fault starts (to fail,
+        say, the third part of an upload and not the first two).
     """
 
     match: str
@@ -64,6 +63,7 @@ class ScriptedFault:
     retry_after: float | None = None
     retry_after_header: str | None = None
     delay: float = DEFAULT_SLOW_DELAY
+    skip: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +73,7 @@ class ScriptedFault:
             "retry_after": self.retry_after,
             "retry_after_header": self.retry_after_header,
             "delay": self.delay,
+            "skip": self.skip,
         }
 
 
@@ -108,7 +109,7 @@ def parse_fault(spec: Any) -> ScriptedFault:
     """Validate a ``POST /_sandbox/faults`` body into a :class:`ScriptedFault`."""
     if not isinstance(spec, dict):
         raise FaultSpecError("the body must be a JSON object")
-    unknown = set(spec) - {"match", "kind", "count", "retry_after", "retry_after_header", "delay"}
+    unknown = set(spec) - {"match", "kind", "count", "retry_after", "retry_after_header", "delay", "skip"}
     if unknown:
         raise FaultSpecError(f"unknown field(s): {', '.join(sorted(unknown))}")
     match = spec.get("match")
@@ -122,6 +123,9 @@ def parse_fault(spec: Any) -> ScriptedFault:
     count = spec.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise FaultSpecError(f"count must be an integer >= 1, got {count!r}")
+    skip = spec.get("skip", 0)
+    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+        raise FaultSpecError(f"skip must be an integer >= 0, got {skip!r}")
     header = spec.get("retry_after_header")
     if header is not None and header not in RETRY_AFTER_HEADERS:
         raise FaultSpecError(
@@ -136,6 +140,7 @@ def parse_fault(spec: Any) -> ScriptedFault:
         retry_after=_number(spec, "retry_after", None),
         retry_after_header=header,
         delay=delay,
+        skip=skip,
     )
 
 
@@ -172,6 +177,9 @@ class FaultInjector:
         with self._lock:
             for fault in self._scripted:
                 if fnmatch.fnmatchcase(target, fault.match):
+                    if fault.skip:
+                        fault.skip -= 1
+                        return None
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._scripted.remove(fault)
@@ -217,11 +225,8 @@ def seconds_text(seconds: float) -> str:
 
 
 def _aioz_limit(method: str, path: str) -> int:
-    if method == "GET":
-        return _AIOZ_LIMIT_READS
-    if path.endswith("/part"):
-        return _AIOZ_LIMIT_UPLOADS
-    return _AIOZ_LIMIT_WRITES
+    """AIOZ's documented per-minute limit of the request's category, advertised on injected 429s."""
+    return VENDOR_LIMITS[aioz_category(method, path) or Category.READ]
 
 
 def fault_headers(fault: Fault, service: Service | None, method: str, path: str) -> dict[str, str]:

@@ -27,8 +27,16 @@ RUNTIME_KNOBS: frozenset[str] = frozenset(
         "fault_drop_rate",
         "retry_after",
         "words_per_minute",
+        "transcode_seconds",
+        "aioz_balance",
+        "aioz_upload_limit",
+        "aioz_write_limit",
+        "aioz_read_limit",
+        "aioz_rate_window_seconds",
     }
 )
+#: Run-time knobs that hold whole numbers (the others are floats).
+INTEGER_KNOBS: frozenset[str] = frozenset({"aioz_upload_limit", "aioz_write_limit", "aioz_read_limit"})
 
 MIN_WORDS_PER_MINUTE = 40.0
 MAX_WORDS_PER_MINUTE = 600.0
@@ -56,6 +64,14 @@ class Settings:
     :param seed: seed of the fault dice; ``None`` draws a fresh one.
     :param words_per_minute: speech rate of rendered text-to-speech audio.
     :param log_level: uvicorn log level.
+    :param data_dir: where uploaded AIOZ media are assembled; ``None`` uses a temporary directory
+        removed when the server stops.
+    :param transcode_seconds: how long an AIOZ media stays ``transcoding`` after its upload completes.
+    :param aioz_balance: the AIOZ account balance in USD, compared with transcoding prices.
+    :param aioz_upload_limit: AIOZ part uploads allowed per rate window; 0 turns the limit off.
+    :param aioz_write_limit: AIOZ writes (create, update, delete, complete) per window; 0 = off.
+    :param aioz_read_limit: every other AIOZ request per window; 0 = off.
+    :param aioz_rate_window_seconds: length of the AIOZ rate-limit windows.
     """
 
     host: str = "127.0.0.1"
@@ -70,6 +86,13 @@ class Settings:
     seed: int | None = None
     words_per_minute: float = 160.0
     log_level: str = "warning"
+    data_dir: str | None = None
+    transcode_seconds: float = 3.0
+    aioz_balance: float = 10.0
+    aioz_upload_limit: int = 0
+    aioz_write_limit: int = 0
+    aioz_read_limit: int = 0
+    aioz_rate_window_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         problems = validation_problems(self)
@@ -131,7 +154,46 @@ def validation_problems(settings: Settings) -> list[str]:
         )
     if settings.log_level not in LOG_LEVELS:
         problems.append(f"log_level must be one of {', '.join(LOG_LEVELS)}, got {settings.log_level!r}")
+    problems.extend(_aioz_problems(settings))
     return problems
+
+
+def _aioz_problems(settings: Settings) -> list[str]:
+    problems: list[str] = []
+    if settings.data_dir is not None and (
+        not settings.data_dir or (os.path.exists(settings.data_dir) and not os.path.isdir(settings.data_dir))
+    ):
+        problems.append(
+            f"data_dir must name a directory (it is created if missing), got {settings.data_dir!r}"
+        )
+    if not _finite(settings.transcode_seconds) or settings.transcode_seconds < 0:
+        problems.append(f"transcode_seconds must be a number >= 0, got {settings.transcode_seconds}")
+    if not _finite(settings.aioz_balance):
+        problems.append(f"aioz_balance must be a finite number of USD, got {settings.aioz_balance}")
+    for name in sorted(INTEGER_KNOBS):
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(f"{name} must be a whole number of requests >= 0 (0 = no limit), got {value!r}")
+    window = settings.aioz_rate_window_seconds
+    if not _finite(window) or window <= 0:
+        problems.append(f"aioz_rate_window_seconds must be a number > 0, got {window}")
+    return problems
+
+
+def runtime_value(name: str, value: Any) -> float | int:
+    """
+    A ``PATCH /_sandbox/settings`` value converted to the knob's type.
+
+    :raises SettingsError: when ``value`` is not a number (or not a whole number for
+        :data:`INTEGER_KNOBS`).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SettingsError(f"{name} must be a number, got {value!r}")
+    if name in INTEGER_KNOBS:
+        if isinstance(value, float) and not value.is_integer():
+            raise SettingsError(f"{name} must be a whole number, got {value!r}")
+        return int(value)
+    return float(value)
 
 
 def _finite(value: float) -> bool:
@@ -152,6 +214,10 @@ def _optional_int(text: str) -> int | None:
     return None if text.strip().lower() in ("", "none") else int(text)
 
 
+def _optional_path(text: str) -> str | None:
+    return text if text.strip() else None
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "host": str,
     "port": int,
@@ -165,6 +231,13 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "seed": _optional_int,
     "words_per_minute": float,
     "log_level": str.lower,
+    "data_dir": _optional_path,
+    "transcode_seconds": float,
+    "aioz_balance": float,
+    "aioz_upload_limit": int,
+    "aioz_write_limit": int,
+    "aioz_read_limit": int,
+    "aioz_rate_window_seconds": float,
 }
 
 _HELP: dict[str, str] = {
@@ -180,6 +253,18 @@ _HELP: dict[str, str] = {
     "seed": "random seed of the fault dice, for reproducible runs (default: unseeded)",
     "words_per_minute": "speech rate of rendered text-to-speech audio, 40..600 (default 160)",
     "log_level": "uvicorn log level: " + ", ".join(LOG_LEVELS) + " (default warning)",
+    "data_dir": (
+        "directory where uploaded AIOZ media are assembled, created if missing "
+        "(default: a temporary directory removed when the sandbox stops)"
+    ),
+    "transcode_seconds": "seconds an AIOZ media stays transcoding after its upload completes (default 3.0)",
+    "aioz_balance": "AIOZ account balance in USD that transcoding prices are checked against (default 10.0)",
+    "aioz_upload_limit": "AIOZ part uploads allowed per rate window; 0 = no limit (default 0)",
+    "aioz_write_limit": (
+        "AIOZ creates/updates/deletes/completes allowed per rate window; 0 = no limit (default 0)"
+    ),
+    "aioz_read_limit": "other AIOZ requests allowed per rate window; 0 = no limit (default 0)",
+    "aioz_rate_window_seconds": "length in seconds of the AIOZ rate-limit windows (default 60)",
 }
 
 

@@ -1,5 +1,6 @@
 """
-The sandbox's memory: settings, jobs, credits, request counters and scripted faults.
+The sandbox's memory: settings, jobs, credits, AIOZ media, rate windows, request counters and
+scripted faults.
 
 One :class:`SandboxState` per app, shared by the event loop and the build pool's threads that
 render audioforms, so every read and write goes through a lock.
@@ -19,8 +20,10 @@ from typing import Any, cast
 from starlette.requests import Request
 
 from airflow_provider_audio.sandbox import audioform as audioforms
+from airflow_provider_audio.sandbox.aioz_store import AiozStore
 from airflow_provider_audio.sandbox.faults import FaultInjector
-from airflow_provider_audio.sandbox.settings import RUNTIME_KNOBS, Settings, SettingsError
+from airflow_provider_audio.sandbox.ratelimit import RateLimiter
+from airflow_provider_audio.sandbox.settings import RUNTIME_KNOBS, Settings, SettingsError, runtime_value
 
 #: Audioforms rendered at the same time.
 BUILD_WORKERS = 4
@@ -77,6 +80,10 @@ class SandboxState:
         # Stores of later rounds' services; the list routes already read them.
         self.voice_profiles: dict[str, dict[str, Any]] = {}
         self.generations: dict[str, dict[str, Any]] = {}
+        #: AIOZ Stream's media and their files.
+        self.aioz = AiozStore(settings.data_dir, clock)
+        #: AIOZ Stream's rate-limit windows.
+        self.rate_limiter = RateLimiter(clock)
 
     @property
     def settings(self) -> Settings:
@@ -95,11 +102,7 @@ class SandboxState:
                 f"cannot change {', '.join(sorted(fixed))} at run time; "
                 f"changeable: {', '.join(sorted(RUNTIME_KNOBS))}"
             )
-        converted: dict[str, Any] = {}
-        for name, value in changes.items():
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise SettingsError(f"{name} must be a number, got {value!r}")
-            converted[name] = float(value)
+        converted = {name: runtime_value(name, value) for name, value in changes.items()}
         with self._lock:
             self._settings = self._settings.replace(**converted)
             return self._settings
@@ -118,6 +121,7 @@ class SandboxState:
             return {
                 "requests": dict(sorted(self._requests.items())),
                 "audioforms": dict(self._audioform_counts),
+                "aioz": self.aioz.counts(),
             }
 
     # -- audioforms -------------------------------------------------------------------------
@@ -163,16 +167,21 @@ class SandboxState:
         return outcome
 
     def close(self) -> None:
-        """Stop the build pool (builds not yet started are cancelled); a later build starts a new one."""
+        """
+        Stop the build pool (builds not yet started are cancelled; a later build starts a new one)
+        and drop the AIOZ media with their files (a temporary data directory is removed).
+        """
         with self._lock:
             builds, self._builds = self._builds, None
         if builds is not None:
             builds.shutdown(wait=False, cancel_futures=True)
+        self.aioz.close()
 
     # -- reset ------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget jobs, counters, credits spent and scripted faults; keep the settings."""
+        """Forget jobs, AIOZ media (and files), rate windows, counters, credits spent and scripted
+        faults; keep the settings."""
         with self._lock:
             self._requests.clear()
             self._audioforms.clear()
@@ -180,6 +189,8 @@ class SandboxState:
             self._credits = STARTING_CREDITS
             self.voice_profiles.clear()
             self.generations.clear()
+        self.aioz.reset()
+        self.rate_limiter.reset()
         self.faults.clear()
 
 

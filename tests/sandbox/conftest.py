@@ -14,11 +14,17 @@ from airflow_provider_audio.sandbox import SandboxServer
 API_KEY = "sandbox-key"
 BUILD_SECONDS = 0.3
 WORDS_PER_MINUTE = 160.0
+TRANSCODE_SECONDS = 0.3
 
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(build_seconds=BUILD_SECONDS, seed=7, words_per_minute=WORDS_PER_MINUTE) as server:
+    with SandboxServer(
+        build_seconds=BUILD_SECONDS,
+        seed=7,
+        words_per_minute=WORDS_PER_MINUTE,
+        transcode_seconds=TRANSCODE_SECONDS,
+    ) as server:
         yield server
 
 
@@ -37,6 +43,12 @@ def _fresh_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
         "fault_drop_rate": 0.0,
         "retry_after": 1.0,
         "words_per_minute": WORDS_PER_MINUTE,
+        "transcode_seconds": TRANSCODE_SECONDS,
+        "aioz_balance": 10.0,
+        "aioz_upload_limit": 0,
+        "aioz_write_limit": 0,
+        "aioz_read_limit": 0,
+        "aioz_rate_window_seconds": 60.0,
     }
     requests.patch(admin + "/settings", json=defaults, timeout=5).raise_for_status()
     requests.post(admin + "/reset", timeout=5).raise_for_status()

@@ -101,5 +101,12 @@ def test_cli_help_lists_every_flag() -> None:
         "--retry-after",
         "--seed",
         "--words-per-minute",
+        "--data-dir",
+        "--transcode-seconds",
+        "--aioz-balance",
+        "--aioz-upload-limit",
+        "--aioz-write-limit",
+        "--aioz-read-limit",
+        "--aioz-rate-window-seconds",
     ):
         assert option in result.stdout

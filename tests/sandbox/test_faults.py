@@ -50,6 +50,13 @@ def test_scripted_503_hits_count_requests_then_stops_and_creates_nothing(sandbox
     assert requests.get(sandbox.base_url + "/_sandbox/faults", timeout=5).json() == {"faults": []}
 
 
+def test_skip_lets_the_first_matches_through(sandbox: SandboxServer) -> None:
+    _fault(sandbox, match="POST /audiostack/audioforms*", kind="503", count=1, skip=2)
+    statuses = [_post_audioform(sandbox).status_code for _ in range(4)]
+    assert statuses == [202, 202, 503, 202]
+    assert _stats(sandbox)["audioforms"]["created"] == 3
+
+
 def test_fault_matches_only_its_pattern(sandbox: SandboxServer) -> None:
     _fault(sandbox, match="GET /aiozstream/*", kind="500")
     assert _post_audioform(sandbox).status_code == 202
@@ -215,7 +222,11 @@ def test_reset_forgets_jobs_counters_and_faults(sandbox: SandboxServer) -> None:
     audioform_id = submit(sandbox, make_audioform())
     _fault(sandbox, match="POST /*", kind="500")
     assert requests.post(sandbox.base_url + "/_sandbox/reset", timeout=5).json() == {"reset": True}
-    assert _stats(sandbox) == {"requests": {}, "audioforms": {"created": 0, "built": 0, "failed": 0}}
+    assert _stats(sandbox) == {
+        "requests": {},
+        "audioforms": {"created": 0, "built": 0, "failed": 0},
+        "aioz": {"created": 0, "parts_received": 0, "completed": 0, "done": 0, "failed": 0, "deleted": 0},
+    }
     response = requests.get(
         f"{sandbox.service_url('audiostack')}/audioforms/{audioform_id}",
         headers=audiostack_headers(),

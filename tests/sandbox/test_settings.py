@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,11 @@ def test_defaults() -> None:
     assert (settings.fault_5xx_rate, settings.fault_429_rate, settings.fault_drop_rate) == (0, 0, 0)
     assert settings.retry_after == 1.0
     assert settings.seed is None
+    assert settings.data_dir is None
+    assert settings.transcode_seconds == 3.0
+    assert settings.aioz_balance == 10.0
+    assert (settings.aioz_upload_limit, settings.aioz_write_limit, settings.aioz_read_limit) == (0, 0, 0)
+    assert settings.aioz_rate_window_seconds == 60.0
 
 
 def test_flag_wins_over_environment_which_wins_over_default() -> None:
@@ -33,6 +39,28 @@ def test_flag_wins_over_environment_which_wins_over_default() -> None:
     assert settings.build_seconds == 0.5
     assert settings.seed == 3
     assert settings.fault_429_rate == 0.25
+
+
+def test_aioz_knobs_come_from_flags_and_environment(tmp_path: Path) -> None:
+    environ = {
+        "AUDIO_SANDBOX_DATA_DIR": str(tmp_path),
+        "AUDIO_SANDBOX_TRANSCODE_SECONDS": "0.5",
+        "AUDIO_SANDBOX_AIOZ_BALANCE": "2.5",
+        "AUDIO_SANDBOX_AIOZ_UPLOAD_LIMIT": "100",
+        "AUDIO_SANDBOX_AIOZ_WRITE_LIMIT": "7",
+    }
+    settings = settings_from_sources(
+        ["--aioz-read-limit", "500", "--aioz-rate-window-seconds", "30", "--aioz-write-limit", "200"], environ
+    )
+    assert settings.data_dir == str(tmp_path)
+    assert settings.transcode_seconds == 0.5
+    assert settings.aioz_balance == 2.5
+    assert (settings.aioz_upload_limit, settings.aioz_write_limit, settings.aioz_read_limit) == (
+        100,
+        200,
+        500,
+    )
+    assert settings.aioz_rate_window_seconds == 30.0
 
 
 def test_every_knob_has_a_flag_an_env_var_and_help() -> None:
@@ -76,6 +104,13 @@ def test_loopback_hosts_are_accepted(host: str) -> None:
         ({"retry_after": float("nan")}, "retry_after"),
         ({"api_key": ""}, "api_key"),
         ({"log_level": "loud"}, "log_level"),
+        ({"transcode_seconds": -1}, "transcode_seconds"),
+        ({"aioz_balance": float("inf")}, "aioz_balance"),
+        ({"aioz_upload_limit": -1}, "aioz_upload_limit"),
+        ({"aioz_read_limit": 1.5}, "aioz_read_limit"),
+        ({"aioz_rate_window_seconds": 0}, "aioz_rate_window_seconds"),
+        ({"data_dir": ""}, "data_dir"),
+        ({"data_dir": __file__}, "data_dir"),
     ],
 )
 def test_out_of_range_values_are_refused(changes: dict[str, object], message: str) -> None:

@@ -1,0 +1,182 @@
+"""
+Upload benchmark: 1 GiB to the sandbox's AIOZ Stream, beside ``md5sum`` of the same file, in one run.
+
+For each part size, a fresh child process creates a media, uploads the file in parts and
+completes it; the child reports its own CPU seconds and peak RSS (``getrusage``), and the parent
+samples the sandbox's CPU from ``/proc``. ``md5sum`` runs on the same file in the same run (the
+file is read once beforehand so both start from a warm page cache).
+
+Targets (issue 3): uploader CPU per GiB at most 2x ``md5sum``'s; peak RSS below part size + 100 MiB.
+
+``python -m bench.upload [--size-mib 1024] [--part-mib 16 50 128] [--out bench/results/upload.md]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import struct
+import subprocess
+import sys
+import time
+import wave
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "bench" / "out"
+KEY = "bench-sandbox-key"
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measured run: wall seconds, CPU seconds, peak RSS (MiB)."""
+
+    label: str
+    wall: float
+    cpu: float
+    peak_rss_mib: float
+    server_cpu: float = 0.0
+    baseline_rss_mib: float = 0.0
+
+
+def write_wav(path: Path, size_bytes: int) -> None:
+    """A stereo 16-bit 44.1 kHz WAV of about ``size_bytes`` (a tone, so parts differ)."""
+    if path.exists() and abs(path.stat().st_size - size_bytes) < 1024 * 1024:
+        return
+    period = [int(9000 * math.sin(2 * math.pi * i / 441)) for i in range(441)]
+    frames = struct.pack(f"<{2 * len(period)}h", *[v for v in period for _ in range(2)])
+    block = frames * (MIB // len(frames) + 1)
+    block = block[: (len(block) // 4) * 4]
+    with wave.open(str(path), "wb") as audio:
+        audio.setnchannels(2)
+        audio.setsampwidth(2)
+        audio.setframerate(44100)
+        written = 0
+        while written < size_bytes - 44:
+            chunk = block[: min(len(block), size_bytes - 44 - written)]
+            chunk = chunk[: (len(chunk) // 4) * 4] or block[:4]
+            audio.writeframesraw(chunk)
+            written += len(chunk)
+
+
+def cpu_seconds_of(pid: int) -> float:
+    """User + system CPU seconds of a running process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def run_md5sum(path: Path) -> Measure:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(["md5sum", str(path)], check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measure("md5sum", wall, cpu, after.ru_maxrss / 1024)
+
+
+def run_upload(path: Path, part_mib: int, aioz_url: str, sandbox_pid: int) -> Measure:
+    """One upload in a fresh child, so its CPU and peak RSS are its own."""
+    env = {**os.environ, "BENCH_AIOZ_URL": aioz_url, "BENCH_KEY": KEY}
+    server_before = cpu_seconds_of(sandbox_pid)
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.upload_child", str(path), str(part_mib * MIB)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    ).stdout
+    server_cpu = cpu_seconds_of(sandbox_pid) - server_before
+    report = json.loads(output.strip().splitlines()[-1])
+    return Measure(
+        f"upload, {part_mib} MiB parts",
+        report["wall"],
+        report["cpu"],
+        report["peak_rss_mib"],
+        server_cpu,
+        report["rss_before_mib"],
+    )
+
+
+def start_sandbox() -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_audio.sandbox", "--port", "0", "--api-key", KEY],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    return process, line[line.index("http://") :].strip()
+
+
+def report(path: Path, size: int, md5: Measure, uploads: list[Measure]) -> str:
+    gib = size / (1024**3)
+    lines = [
+        "## Upload: 1 GiB to the sandbox's AIOZ Stream, beside md5sum",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M UTC} on {platform.node()} ({os.cpu_count()} cores, "
+        f"Python {platform.python_version()}); file {size / MIB:.0f} MiB WAV.",
+        "",
+        "| run | wall s | MB/s | vs md5sum | CPU s per GiB | CPU vs md5sum (target <= 2x) "
+        "| peak RSS MiB (after imports) | RSS target (part + 100 MiB) | sandbox CPU s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    md5_rate = size / md5.wall / 1e6
+    lines.append(
+        f"| md5sum | {md5.wall:.2f} | {md5_rate:.0f} | 1.00x | {md5.cpu / gib:.2f} | 1.00x | "
+        f"{md5.peak_rss_mib:.0f} | - | - |"
+    )
+    for run in uploads:
+        rate = size / run.wall / 1e6
+        part_mib = int(run.label.split()[1])
+        cpu_ratio = (run.cpu / gib) / (md5.cpu / gib)
+        rss_ok = "met" if run.peak_rss_mib < part_mib + 100 else "MISSED"
+        growth = run.peak_rss_mib - run.baseline_rss_mib
+        cpu_ok = "met" if cpu_ratio <= 2 else "MISSED"
+        lines.append(
+            f"| {run.label} | {run.wall:.2f} | {rate:.0f} | {rate / md5_rate:.2f}x | {run.cpu / gib:.2f} | "
+            f"{cpu_ratio:.2f}x ({cpu_ok}) | {run.peak_rss_mib:.0f} (+{growth:.0f}) | "
+            f"{part_mib + 100} ({rss_ok}) | {run.server_cpu:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--part-mib", type=int, nargs="+", default=[16, 50, 128])
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "upload.md")
+    args = parser.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    source = WORK / f"upload-{args.size_mib}MiB.wav"
+    write_wav(source, args.size_mib * MIB)
+    size = source.stat().st_size
+    subprocess.run(["cat", str(source)], check=True, stdout=subprocess.DEVNULL)  # warm the page cache
+    sandbox, base_url = start_sandbox()
+    try:
+        md5 = run_md5sum(source)
+        uploads = [
+            run_upload(source, part, base_url + "/aiozstream/api", sandbox.pid) for part in args.part_mib
+        ]
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
+    text = report(source, size, md5, uploads)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

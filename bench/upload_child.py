@@ -1,0 +1,68 @@
+"""
+The measured side of the upload benchmark: one process, one upload, its own CPU and peak RSS.
+
+``python -m bench.upload_child FILE PART_BYTES`` with ``BENCH_AIOZ_URL`` and ``BENCH_KEY`` set;
+prints one JSON line ``{wall, cpu, peak_rss_mib, parts}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+
+
+def main() -> int:
+    path, part_size = sys.argv[1], int(sys.argv[2])
+    os.environ["AIRFLOW_CONN_AIOZSTREAM_BENCH"] = json.dumps(
+        {"conn_type": "aiozstream", "host": os.environ["BENCH_AIOZ_URL"], "password": os.environ["BENCH_KEY"]}
+    )
+    from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+    from airflow_provider_audio.upload import parts
+    from airflow_provider_audio.upload.sources import FileSource
+
+    parts.check_part_size(part_size)
+    hook = AiozStreamHook("aiozstream_bench")
+    hook.get_conn()
+    source = FileSource(path)
+    # Imports (Airflow, pydantic...) cost the same whatever the file; measure the upload itself.
+    rss_before = _status_mib("VmRSS")
+    cpu_before = _cpu()
+    started = time.perf_counter()
+    media = hook.create_media({"title": "benchmark upload"})
+    progress = hook.upload_parts(media.id, source, part_size)
+    hook.complete_upload(media.id)
+    hook.check_uploaded_size(media.id, source.size)
+    wall = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "cpu": _cpu() - cpu_before,
+                "peak_rss_mib": _status_mib("VmHWM"),
+                "rss_before_mib": rss_before,
+                "parts": len(progress.parts),
+            }
+        )
+    )
+    return 0
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _status_mib(field: str) -> float:
+    """A memory figure of this process from /proc/self/status, in MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
