@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The Airflow line CI runs: the newest 3.3.x (pyproject.toml declares the tested floor).
 AIRFLOW_SPEC ?= apache-airflow>=3.3.2,<3.4
 
-.PHONY: install demo test lint typecheck clean
+.PHONY: install demo test lint typecheck bench clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# Benchmarks against the sandbox on 127.0.0.1; figures land in bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.upload --out bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .airflow-test .demo

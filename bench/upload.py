@@ -43,7 +43,6 @@ class Measure:
     cpu: float
     peak_rss_mib: float
     server_cpu: float = 0.0
-    baseline_rss_mib: float = 0.0
 
 
 def write_wav(path: Path, size_bytes: int) -> None:
@@ -103,7 +102,17 @@ def run_upload(path: Path, part_mib: int, aioz_url: str, sandbox_pid: int) -> Me
         report["cpu"],
         report["peak_rss_mib"],
         server_cpu,
-        report["rss_before_mib"],
+    )
+
+
+def airflow_baseline_rss_mib() -> float:
+    """RSS of a process that has only imported ``airflow.sdk``, as every Airflow task process has."""
+    code = (
+        "import airflow.sdk\n"
+        "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) / 1024)"
+    )
+    return float(
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     )
 
 
@@ -119,16 +128,20 @@ def start_sandbox() -> tuple[subprocess.Popen[str], str]:
     return process, line[line.index("http://") :].strip()
 
 
-def report(path: Path, size: int, md5: Measure, uploads: list[Measure]) -> str:
+def report(size: int, md5: Measure, uploads: list[Measure], airflow_rss: float) -> str:
     gib = size / (1024**3)
     lines = [
         "## Upload: 1 GiB to the sandbox's AIOZ Stream, beside md5sum",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M UTC} on {platform.node()} ({os.cpu_count()} cores, "
-        f"Python {platform.python_version()}); file {size / MIB:.0f} MiB WAV.",
+        f"Python {platform.python_version()}); file {size / MIB:.0f} MiB WAV. CPU is the upload's own "
+        "(create, parts, complete, size check), after imports. Peak RSS is the whole uploading process; "
+        "a process that only imports `airflow.sdk` (as every task process does) peaks at "
+        f"{airflow_rss:.0f} MiB in this run, so the target is judged on the provider's share: "
+        "peak minus that baseline.",
         "",
         "| run | wall s | MB/s | vs md5sum | CPU s per GiB | CPU vs md5sum (target <= 2x) "
-        "| peak RSS MiB (after imports) | RSS target (part + 100 MiB) | sandbox CPU s |",
+        "| peak RSS MiB | provider's share MiB (target < part + 100) | sandbox CPU s |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     md5_rate = size / md5.wall / 1e6
@@ -140,14 +153,23 @@ def report(path: Path, size: int, md5: Measure, uploads: list[Measure]) -> str:
         rate = size / run.wall / 1e6
         part_mib = int(run.label.split()[1])
         cpu_ratio = (run.cpu / gib) / (md5.cpu / gib)
-        rss_ok = "met" if run.peak_rss_mib < part_mib + 100 else "MISSED"
-        growth = run.peak_rss_mib - run.baseline_rss_mib
+        share = run.peak_rss_mib - airflow_rss
+        rss_ok = "met" if share < part_mib + 100 else "MISSED"
         cpu_ok = "met" if cpu_ratio <= 2 else "MISSED"
         lines.append(
             f"| {run.label} | {run.wall:.2f} | {rate:.0f} | {rate / md5_rate:.2f}x | {run.cpu / gib:.2f} | "
-            f"{cpu_ratio:.2f}x ({cpu_ok}) | {run.peak_rss_mib:.0f} (+{growth:.0f}) | "
-            f"{part_mib + 100} ({rss_ok}) | {run.server_cpu:.1f} |"
+            f"{cpu_ratio:.2f}x ({cpu_ok}) | {run.peak_rss_mib:.0f} | "
+            f"{share:.0f} < {part_mib + 100} ({rss_ok}) | {run.server_cpu:.1f} |"
         )
+    slowest = max(uploads, key=lambda run: run.wall)
+    lines += [
+        "",
+        "Where the time goes: the uploader spends about "
+        f"{slowest.cpu / slowest.wall:.0%} of the wall time on CPU, the sandbox receiving the parts about "
+        f"{slowest.server_cpu / slowest.wall:.0%} (multipart parsing in Python, an MD5 of every part, the "
+        "write to disk). With both on this 2-core machine, the receiver bounds the throughput; the "
+        "uploader itself reads, hashes and sends each byte once (see its CPU ratio to md5sum).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -155,23 +177,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--part-mib", type=int, nargs="+", default=[16, 50, 128])
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "upload.md")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "RESULTS.md")
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     source = WORK / f"upload-{args.size_mib}MiB.wav"
     write_wav(source, args.size_mib * MIB)
     size = source.stat().st_size
     subprocess.run(["cat", str(source)], check=True, stdout=subprocess.DEVNULL)  # warm the page cache
+    # md5sum first: RUSAGE_CHILDREN keeps the largest child's peak, and the Airflow one is larger.
+    md5 = run_md5sum(source)
+    airflow_rss = airflow_baseline_rss_mib()
     sandbox, base_url = start_sandbox()
     try:
-        md5 = run_md5sum(source)
         uploads = [
             run_upload(source, part, base_url + "/aiozstream/api", sandbox.pid) for part in args.part_mib
         ]
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
-    text = report(source, size, md5, uploads)
+    text = report(size, md5, uploads, airflow_rss)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)
