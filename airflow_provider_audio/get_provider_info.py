@@ -44,6 +44,8 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {"integration-name": "AudioStack", "python-modules": [f"{_PACKAGE}.operators.audiostack"]},
             {"integration-name": "AIOZ Stream", "python-modules": [f"{_PACKAGE}.operators.aiozstream"]},
+            {"integration-name": "AudioPod AI", "python-modules": [f"{_PACKAGE}.operators.audiopod"]},
+            {"integration-name": "AIML API", "python-modules": [f"{_PACKAGE}.operators.aimlapi"]},
         ],
         "sensors": [
             {"integration-name": "AIOZ Stream", "python-modules": [f"{_PACKAGE}.sensors.aiozstream"]},
@@ -51,6 +53,8 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {"integration-name": "AudioStack", "python-modules": [f"{_PACKAGE}.triggers.audiostack"]},
             {"integration-name": "AIOZ Stream", "python-modules": [f"{_PACKAGE}.triggers.aiozstream"]},
+            {"integration-name": "AudioPod AI", "python-modules": [f"{_PACKAGE}.triggers.audiopod"]},
+            {"integration-name": "AIML API", "python-modules": [f"{_PACKAGE}.triggers.aimlapi"]},
         ],
         "transfers": [
             {

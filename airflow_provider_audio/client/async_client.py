@@ -10,7 +10,13 @@ import httpx
 from tenacity import AsyncRetrying
 
 from airflow_provider_audio.client.auth import Credentials
-from airflow_provider_audio.client.call import ApiResponse, PreparedCall, interpret_response, prepare_call
+from airflow_provider_audio.client.call import (
+    ApiResponse,
+    FormFiles,
+    PreparedCall,
+    interpret_response,
+    prepare_call,
+)
 from airflow_provider_audio.client.endpoint import Endpoint
 from airflow_provider_audio.client.retry import RetryPolicy, tenacity_arguments
 from airflow_provider_audio.client.service import ServiceSpec
@@ -72,7 +78,7 @@ class AsyncApiClient:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         form: Mapping[str, str] | None = None,
-        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        files: FormFiles | None = None,
     ) -> ApiResponse:
         """Call ``endpoint``; retries as the policy allows, then returns or raises a typed error."""
         prepared = prepare_call(

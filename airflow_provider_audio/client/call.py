@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,9 @@ from airflow_provider_audio.client.service import ServiceSpec
 from airflow_provider_audio.exceptions import AudioServiceError
 
 USER_AGENT = "airflow-provider-audio"
+
+# Multipart files as (field name, (file name, bytes, content type)); a field may repeat.
+FormFiles = Sequence[tuple[str, tuple[str, bytes, str]]]
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class PreparedCall:
     :param params: query parameters.
     :param json_body: a JSON body, or ``None``.
     :param form: multipart form fields, or ``None``.
-    :param files: multipart files as ``name -> (filename, bytes, content type)``, or ``None``.
+    :param files: multipart files as ``(field, (filename, bytes, content type))`` pairs, or ``None``.
     :param content: a raw body (bytes, or a re-iterable of chunks with a length), or ``None``.
     """
 
@@ -38,7 +41,7 @@ class PreparedCall:
     params: Mapping[str, Any] | None = None
     json_body: Any = None
     form: Mapping[str, str] | None = None
-    files: Mapping[str, tuple[str, bytes, str]] | None = field(default=None, repr=False)
+    files: FormFiles | None = field(default=None, repr=False)
     content: Any = field(default=None, repr=False)
 
 
@@ -76,7 +79,7 @@ def prepare_call(
     json_body: Any = None,
     headers: Mapping[str, str] | None = None,
     form: Mapping[str, str] | None = None,
-    files: Mapping[str, tuple[str, bytes, str]] | None = None,
+    files: FormFiles | None = None,
     content: Any = None,
 ) -> PreparedCall:
     """Fill in the route and headers of one call."""

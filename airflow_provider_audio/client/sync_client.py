@@ -9,7 +9,13 @@ import requests
 from tenacity import Retrying
 
 from airflow_provider_audio.client.auth import Credentials
-from airflow_provider_audio.client.call import ApiResponse, PreparedCall, interpret_response, prepare_call
+from airflow_provider_audio.client.call import (
+    ApiResponse,
+    FormFiles,
+    PreparedCall,
+    interpret_response,
+    prepare_call,
+)
 from airflow_provider_audio.client.endpoint import Endpoint
 from airflow_provider_audio.client.retry import RetryPolicy, tenacity_arguments
 from airflow_provider_audio.client.service import ServiceSpec
@@ -58,7 +64,7 @@ class SyncApiClient:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         form: Mapping[str, str] | None = None,
-        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        files: FormFiles | None = None,
         content: Any = None,
     ) -> ApiResponse:
         """

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_audio.client import ApiResponse, Credentials, SyncApiClient
 from airflow_provider_audio.client.auth import api_key_header
-from airflow_provider_audio.client.download import DownloadedFile, download_file
+from airflow_provider_audio.client.download import DownloadedFile
 from airflow_provider_audio.client.routes import audiostack as routes
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.hooks.base import AudioServiceHook
@@ -231,18 +231,5 @@ class AudioStackHook(AudioServiceHook):
     def download_delivered_file(
         self, uri: str, destination: str | os.PathLike[str] | ObjectStoragePath
     ) -> DownloadedFile:
-        """
-        Stream a delivered file to ``destination`` (a local path or an ``ObjectStoragePath``).
-
-        Written under a temporary name and renamed when the byte count matches the announced size,
-        so no partial file is ever left at ``destination``.
-        """
-        downloaded = download_file(
-            uri,
-            destination,
-            service=self.service.name,
-            timeouts=self.timeouts,
-            retry_policy=self.retry_policy,
-        )
-        self.log.info("Downloaded %d bytes to %s", downloaded.size_bytes, downloaded.path)
-        return downloaded
+        """Stream a delivered file to ``destination``; see :meth:`download`."""
+        return self.download(uri, destination)

@@ -16,10 +16,13 @@ from airflow_provider_audio.client import (
     SyncApiClient,
     Timeouts,
 )
+from airflow_provider_audio.client.download import DownloadedFile, download_file
 from airflow_provider_audio.exceptions import AudioServiceError
 
 if TYPE_CHECKING:
-    from airflow.sdk import Connection
+    import os
+
+    from airflow.sdk import Connection, ObjectStoragePath
 
 
 def base_url_from_connection(connection: Connection, default: str) -> str:
@@ -123,6 +126,23 @@ class AudioServiceHook(BaseHook):
         if self._async_client is not None:
             await self._async_client.aclose()
             self._async_client = None
+
+    def download(self, url: str, destination: str | os.PathLike[str] | ObjectStoragePath) -> DownloadedFile:
+        """
+        Stream a delivered file (build, preview, generation) to a local path or an ``ObjectStoragePath``.
+
+        Written under a temporary name and renamed when the byte count matches the announced size,
+        so no partial file is ever left at ``destination``. The API key is not sent to the file's URL.
+        """
+        downloaded = download_file(
+            url,
+            destination,
+            service=self.service.name,
+            timeouts=self.timeouts,
+            retry_policy=self.retry_policy,
+        )
+        self.log.info("Downloaded %d bytes to %s", downloaded.size_bytes, downloaded.path)
+        return downloaded
 
     def _probe(self, client: SyncApiClient) -> None:
         """A cheap authenticated read that proves the connection works."""

@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 # Transcoding an episode takes seconds to minutes: a 10 s poll adds little latency.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_TRANSCODE_TIMEOUT = timedelta(hours=2)
-# The task state store key holding the upload's progress across retries of one task.
-STATE_STORE_KEY = "aiozstream_upload"
 # The preset AIOZ Stream transcodes to when a create body names no qualities (seed 002).
 DEFAULT_RESOLUTIONS = ["standard"]
 
@@ -88,6 +86,7 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
     :param job_timeout: how long transcoding may take after ``complete``.
     """
 
+    state_store_key = "aiozstream_upload"
     template_fields: Sequence[str] = (
         "source",
         "title",
@@ -190,8 +189,7 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         request = self.create_request()
         source = self.open_source(context)
         hook = self.hook
-        store = context.get("task_state_store")
-        state = self._resumable_state(hook, store, source)
+        state = self._resumable_state(hook, self.recall(context), source)
         if state is None:
             reused = self._find_reusable(hook, request)
             if reused is not None:
@@ -205,15 +203,15 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
                 "confirmed": 0,
                 "completed": False,
             }
-            self._save(store, state)
+            self.remember(context, state)
         media_id = str(state["media_id"])
         context["ti"].xcom_push(key="media_id", value=media_id)
         if not state["completed"]:
-            self._upload(hook, media_id, source, state, store)
+            self._upload(context, hook, media_id, source, state)
             hook.complete_upload(media_id)
             state["completed"] = True
             state["deadline"] = self.deadline_from_now()
-            self._save(store, state)
+            self.remember(context, state)
             hook.check_uploaded_size(media_id, source.size)
         trigger = AiozStreamTranscodeTrigger(
             conn_id=self.conn_id,
@@ -225,17 +223,11 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         result: dict[str, Any] = self.wait_for(context, trigger)
         return result
 
-    @staticmethod
-    def _save(store: Any, state: dict[str, Any]) -> None:
-        if store is not None:
-            store.set(STATE_STORE_KEY, state)
-
     def _resumable_state(
-        self, hook: AiozStreamHook, store: Any, source: UploadSource
+        self, hook: AiozStreamHook, stored: dict[str, Any] | None, source: UploadSource
     ) -> dict[str, Any] | None:
         """The upload an earlier try of this task began, if it can be carried on."""
-        stored = store.get(STATE_STORE_KEY) if store is not None else None
-        if not isinstance(stored, dict) or not stored.get("media_id"):
+        if not stored or not stored.get("media_id"):
             return None
         media_id = str(stored["media_id"])
         if stored.get("total") != source.size or stored.get("part_size") != self.part_size:
@@ -325,11 +317,16 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
             )
 
     def _upload(
-        self, hook: AiozStreamHook, media_id: str, source: UploadSource, state: dict[str, Any], store: Any
+        self,
+        context: Context,
+        hook: AiozStreamHook,
+        media_id: str,
+        source: UploadSource,
+        state: dict[str, Any],
     ) -> None:
         def record(progress: UploadProgress) -> None:
             state["confirmed"] = progress.confirmed
-            self._save(store, state)
+            self.remember(context, state)
 
         hook.upload_parts(
             media_id,
@@ -341,9 +338,8 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
 
     def on_job_succeeded(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         summary: dict[str, Any] = dict(event.get("result") or {})
-        store = context.get("task_state_store")
-        stored = store.get(STATE_STORE_KEY) if store is not None else None
-        expected = stored.get("total") if isinstance(stored, dict) else None
+        stored = self.recall(context)
+        expected = stored.get("total") if stored else None
         if expected and summary.get("size_bytes") and summary["size_bytes"] != expected:
             raise AudioJobFailedError(
                 f"AIOZ Stream media {summary.get('media_id')} holds {summary['size_bytes']} bytes "

@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 # added latency small while costing one cheap GET per job per 10 s in the triggerer.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_BUILD_TIMEOUT = timedelta(hours=1)
-# The task state store key holding {"audioform_id", "deadline"} across retries of one task.
-STATE_STORE_KEY = "audiostack_audioform"
 
 
 class AudioStackBuildAudioformOperator(WaitingOperator):
@@ -56,6 +54,7 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     """
 
+    state_store_key = "audiostack_audioform"
     template_fields: Sequence[str] = ("audioform", "output_path", "conn_id")
     template_fields_renderers = {"audioform": "json"}
     operator_extra_links = (AudioStackAudioLink(), AudioStackPlatformLink())
@@ -93,13 +92,11 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         audioform = self.validated_audioform()
         hook = self.hook
-        store = context.get("task_state_store")
-        attached = self._reattach(hook, store)
+        attached = self._reattach(hook, self.recall(context))
         if attached is None:
             submitted = hook.submit_audioform(audioform)
             attached = {"audioform_id": submitted.audioform_id, "deadline": self.deadline_from_now()}
-            if store is not None:
-                store.set(STATE_STORE_KEY, attached)
+            self.remember(context, attached)
         audioform_id = str(attached["audioform_id"])
         context["ti"].xcom_push(key="audioform_id", value=audioform_id)
         if "result" in attached:
@@ -114,12 +111,9 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
         result: dict[str, Any] = self.wait_for(context, trigger)
         return result
 
-    def _reattach(self, hook: AudioStackHook, store: Any) -> dict[str, Any] | None:
+    def _reattach(self, hook: AudioStackHook, stored: dict[str, Any] | None) -> dict[str, Any] | None:
         """The build an earlier try of this task submitted, if it is still worth waiting for."""
-        if store is None:
-            return None
-        stored = store.get(STATE_STORE_KEY)
-        if not isinstance(stored, dict) or not stored.get("audioform_id"):
+        if not stored or not stored.get("audioform_id"):
             return None
         audioform_id = str(stored["audioform_id"])
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator, conf
 
@@ -31,6 +31,10 @@ class WaitingOperator(BaseOperator):
     :param max_consecutive_failures: transient failures in a row tolerated while waiting.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     """
+
+    # The task state store key under which a subclass keeps its job across retries of one task.
+    # Renaming it on a deployed operator makes in-flight retries pay again: the old key is stored.
+    state_store_key: ClassVar[str]
 
     def __init__(
         self,
@@ -59,6 +63,18 @@ class WaitingOperator(BaseOperator):
         self.deadline = deadline
         self.max_consecutive_failures = max_consecutive_failures
         self.deferrable = deferrable
+
+    def recall(self, context: Context) -> dict[str, Any] | None:
+        """The job an earlier try of this task remembered, if Airflow offers a task state store."""
+        store = context.get("task_state_store")
+        stored = store.get(self.state_store_key) if store is not None else None
+        return dict(stored) if isinstance(stored, dict) else None
+
+    def remember(self, context: Context, state: dict[str, Any]) -> None:
+        """Keep ``state`` for a retry of this task (no-op where there is no task state store)."""
+        store = context.get("task_state_store")
+        if store is not None:
+            store.set(self.state_store_key, state)
 
     def deadline_from_now(self) -> float:
         """The absolute deadline of a job submitted now, as a UNIX timestamp."""

@@ -11,4 +11,5 @@ SERVICE = ServiceSpec(
     default_base_url="https://api.aimlapi.com",
 )
 
+GENERATE_AUDIO = Endpoint("generate_audio", "POST", "/v2/generate/audio", billed=True)
 GET_GENERATION = Endpoint("get_generation", "GET", "/v2/generate/audio")
