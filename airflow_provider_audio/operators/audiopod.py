@@ -18,13 +18,15 @@ from airflow_provider_audio.triggers.audiopod import AudioPodVoiceTrainingTrigge
 from airflow_provider_audio.voice_samples import load_voice_samples
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from airflow.sdk import Context, ObjectStoragePath
+
+    SamplePath: TypeAlias = str | os.PathLike[str] | ObjectStoragePath
 
 # The official SDK polls training every 3 s; a clone takes minutes, so 10 s costs little latency.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_TRAINING_TIMEOUT = timedelta(hours=1)
-
-SamplePath = str | os.PathLike[str] | ObjectStoragePath
 
 
 class AudioPodCreateVoiceOperator(WaitingOperator):
@@ -127,10 +129,6 @@ class AudioPodCreateVoiceOperator(WaitingOperator):
             "AudioPod has no route that cancels voice training; a voice already created keeps training. "
             "Its id is in this task's XCom under 'voice_id' (delete it with AudioPodDeleteVoiceOperator)."
         )
-
-
-def _preview_path(output: SamplePath) -> Any:
-    return as_destination(output)
 
 
 class AudioPodVoicePreviewOperator(BaseOperator):
