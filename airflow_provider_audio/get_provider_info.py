@@ -42,7 +42,15 @@ def get_provider_info() -> dict[str, Any]:
             for name, (_, module) in _INTEGRATIONS.items()
         ],
         "operators": [
-            {"integration-name": "AudioStack", "python-modules": [f"{_PACKAGE}.operators.audiostack"]},
+            {
+                "integration-name": "AudioStack",
+                "python-modules": [
+                    f"{_PACKAGE}.operators.audiostack",
+                    f"{_PACKAGE}.operators.audiostack_creator",
+                    f"{_PACKAGE}.operators.audiostack_classic",
+                    f"{_PACKAGE}.operators.audiostack_files",
+                ],
+            },
             {"integration-name": "AIOZ Stream", "python-modules": [f"{_PACKAGE}.operators.aiozstream"]},
             {"integration-name": "AudioPod AI", "python-modules": [f"{_PACKAGE}.operators.audiopod"]},
             {"integration-name": "AIML API", "python-modules": [f"{_PACKAGE}.operators.aimlapi"]},

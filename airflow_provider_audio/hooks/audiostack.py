@@ -1,8 +1,7 @@
-"""AudioStack: audioform builds (submit, poll, download)."""
+"""AudioStack: audioforms and batches, briefs, stories, files, analytics and the classic pipeline."""
 
 from __future__ import annotations
 
-import enum
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,8 +12,22 @@ from airflow_provider_audio.client.auth import api_key_header
 from airflow_provider_audio.client.download import DownloadedFile
 from airflow_provider_audio.client.routes import audiostack as routes
 from airflow_provider_audio.exceptions import AudioInputError
-from airflow_provider_audio.hooks.base import AudioServiceHook
+from airflow_provider_audio.hooks.audiostack_classic import AudioStackClassicMixin
+from airflow_provider_audio.hooks.audiostack_files import AudioStackFilesMixin
+from airflow_provider_audio.hooks.audiostack_status import (
+    POLLED_RESOURCES,
+    AudioformStatus,
+    BuildState,
+    BuildStatus,
+    audioform_status,
+)
 from airflow_provider_audio.models.audioform import Audioform, parse_audioform
+from airflow_provider_audio.models.audiostack_creator import (
+    BriefRequest,
+    StoryRequest,
+    parse_brief,
+    parse_story,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection, ObjectStoragePath
@@ -22,18 +35,6 @@ if TYPE_CHECKING:
 # The ``version`` header of GET /audioforms/{id}: the spec's enum; the official SDK sends "2".
 AUDIOFORM_RESPONSE_VERSIONS = ("1", "2", "3")
 DEFAULT_AUDIOFORM_RESPONSE_VERSION = "2"
-
-
-class BuildState(enum.StrEnum):
-    """Where an AudioStack build stands."""
-
-    BUILDING = "building"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-    def is_terminal(self) -> bool:
-        """Whether the build will not change any more."""
-        return self is not BuildState.BUILDING
 
 
 @dataclass(frozen=True)
@@ -55,68 +56,6 @@ class SubmittedAudioform:
     warnings: list[Any] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class AudioformStatus:
-    """
-    One poll of a build.
-
-    :param audioform_id: the build's id.
-    :param state: building, succeeded or failed.
-    :param message: the service's message.
-    :param result: ``data.result`` of a finished build (delivery and more).
-    :param errors: ``data.errors`` of a failed build.
-    """
-
-    audioform_id: str
-    state: BuildState
-    message: str = ""
-    result: dict[str, Any] = field(default_factory=dict)
-    errors: list[Any] = field(default_factory=list)
-
-    @property
-    def delivery(self) -> dict[str, Any]:
-        """``result.delivery``: uri, extension, encoderPreset, loudnessPreset, public."""
-        delivery = self.result.get("delivery")
-        return delivery if isinstance(delivery, dict) else {}
-
-    @property
-    def uri(self) -> str | None:
-        """The delivered file's URL, once built."""
-        uri = self.delivery.get("uri")
-        return str(uri) if uri else None
-
-    def describe_errors(self) -> str:
-        """The build errors as one readable line."""
-        texts = [
-            str(error.get("message", error)) if isinstance(error, Mapping) else str(error)
-            for error in self.errors
-        ]
-        return "; ".join(texts) or self.message or "no reason given"
-
-
-def audioform_status_from_response(audioform_id: str, response: ApiResponse) -> AudioformStatus:
-    """
-    Read a GET /audioforms/{id} answer: 202 = building; 200 = built, unless ``data.errors`` is
-    non-empty, which is how AudioStack reports a failed build.
-    """
-    body = response.body if isinstance(response.body, dict) else {}
-    message = str(body.get("message") or "")
-    if response.pending:
-        return AudioformStatus(audioform_id, BuildState.BUILDING, message)
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
-    assert isinstance(data, dict)
-    errors = data.get("errors") or []
-    result = data.get("result") if isinstance(data.get("result"), dict) else {}
-    assert isinstance(result, dict)
-    if errors:
-        return AudioformStatus(audioform_id, BuildState.FAILED, message, result, list(errors))
-    if not result.get("delivery"):
-        return AudioformStatus(
-            audioform_id, BuildState.FAILED, message or "build finished without a delivered file", result
-        )
-    return AudioformStatus(audioform_id, BuildState.SUCCEEDED, message, result)
-
-
 def submitted_from_response(response: ApiResponse) -> SubmittedAudioform:
     """Read a POST /audioforms answer."""
     body = response.json_object()
@@ -134,7 +73,20 @@ def submitted_from_response(response: ApiResponse) -> SubmittedAudioform:
     )
 
 
-class AudioStackHook(AudioServiceHook):
+__all__ = [
+    "AudioStackHook",
+    "AudioformStatus",
+    "BuildState",
+    "BuildStatus",
+    "SubmittedAudioform",
+    "audioform_status",
+]
+
+# POST /audioforms/batches takes at most this many items.
+MAX_BATCH_ITEMS = 1000
+
+
+class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
     """
     Talks to AudioStack.
 
@@ -209,24 +161,84 @@ class AudioStackHook(AudioServiceHook):
         )
         return submitted
 
-    def get_audioform(self, audioform_id: str) -> AudioformStatus:
-        """Poll one build."""
+    def get_build(self, resource: str, resource_id: str) -> BuildStatus:
+        """
+        Poll any resource AudioStack builds asynchronously.
+
+        :param resource: ``audioform``, ``batch``, ``story``, ``speech``, ``mix``, ``encoding`` or ``file``.
+        :param resource_id: its id.
+        """
+        polled = POLLED_RESOURCES[resource]
+        headers = {"version": self.response_version()} if polled.version_header else None
         response = self.get_conn().call(
-            routes.GET_AUDIOFORM,
-            path_params={"audioform_id": audioform_id},
-            headers={"version": self.response_version()},
+            polled.endpoint, path_params={polled.id_param: resource_id}, headers=headers
         )
-        return audioform_status_from_response(audioform_id, response)
+        return polled.interpret(resource_id, response)
+
+    async def aget_build(self, resource: str, resource_id: str) -> BuildStatus:
+        """:meth:`get_build`, from a trigger."""
+        polled = POLLED_RESOURCES[resource]
+        client = await self.aget_client()
+        headers = {"version": await self.aresponse_version()} if polled.version_header else None
+        response = await client.call(
+            polled.endpoint, path_params={polled.id_param: resource_id}, headers=headers
+        )
+        return polled.interpret(resource_id, response)
+
+    def get_audioform(self, audioform_id: str) -> AudioformStatus:
+        """Poll one audioform build."""
+        return self.get_build("audioform", audioform_id)
 
     async def aget_audioform(self, audioform_id: str) -> AudioformStatus:
-        """Poll one build from a trigger."""
-        client = await self.aget_client()
-        response = await client.call(
-            routes.GET_AUDIOFORM,
-            path_params={"audioform_id": audioform_id},
-            headers={"version": await self.aresponse_version()},
+        """Poll one audioform build from a trigger."""
+        return await self.aget_build("audioform", audioform_id)
+
+    def submit_batch(self, items: list[tuple[str, Audioform]]) -> str:
+        """
+        Submit up to 1000 named audioforms as one batch; returns the ``batchId`` (resource ``batch``).
+
+        :param items: ``(name, audioform)`` pairs, already validated.
+        """
+        if not 1 <= len(items) <= MAX_BATCH_ITEMS:
+            raise AudioInputError(
+                "batch", [f"items: {len(items)} given; a batch holds 1 to {MAX_BATCH_ITEMS}"]
+            )
+        body = {"items": [{"name": name, "audioform": audioform.to_payload()} for name, audioform in items]}
+        data = self.get_conn().call(routes.CREATE_BATCH, json_body=body).json_object().get("data") or {}
+        batch_id = data.get("batchId") if isinstance(data, dict) else None
+        if not batch_id:
+            raise ValueError("AudioStack accepted the batch but returned no batchId")
+        self.log.info("Submitted batch %s of %d audioforms", batch_id, len(items))
+        return str(batch_id)
+
+    def submit_brief(self, request: BriefRequest | Mapping[str, Any]) -> list[str]:
+        """Submit a brief; returns the ids of the audioforms (ads) it produces."""
+        model = request if isinstance(request, BriefRequest) else parse_brief(request)
+        data = (
+            self.get_conn().call(routes.CREATE_BRIEF, json_body=model.to_payload()).json_object().get("data")
+            or {}
         )
-        return audioform_status_from_response(audioform_id, response)
+        ids = [str(item["audioformId"]) for item in data.get("audioforms") or [] if item.get("audioformId")]
+        if not ids:
+            raise ValueError("AudioStack accepted the brief but returned no audioforms")
+        self.log.info("Brief produced %d audioform(s): %s", len(ids), ", ".join(ids))
+        return ids
+
+    def submit_story(self, request: StoryRequest | Mapping[str, Any]) -> str:
+        """Submit a story; returns the ``storyId`` (resource ``story``)."""
+        model = request if isinstance(request, StoryRequest) else parse_story(request)
+        data = (
+            self.get_conn().call(routes.CREATE_STORY, json_body=model.to_payload()).json_object().get("data")
+            or {}
+        )
+        story_id = data.get("storyId") if isinstance(data, dict) else None
+        if not story_id:
+            raise ValueError("AudioStack accepted the story but returned no storyId")
+        return str(story_id)
+
+    def usage(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The organisation's usage report (``GET /v2/analytics/usage``, known from the seed only)."""
+        return self.get_conn().call(routes.USAGE_ANALYTICS, params=dict(params or {})).json_object()
 
     def download_delivered_file(
         self, uri: str, destination: str | os.PathLike[str] | ObjectStoragePath

@@ -173,3 +173,42 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
             "AudioStack cannot cancel an audioform build; a build already submitted will finish "
             "(and be billed) on AudioStack. Its id is in this task's XCom under 'audioform_id'."
         )
+
+
+# The rest of AudioStack's operators live in modules of their own; they are importable from here too.
+from airflow_provider_audio.operators.audiostack_classic import (  # noqa: E402
+    AudioStackEncodeOperator,
+    AudioStackMixOperator,
+    AudioStackScriptOperator,
+    AudioStackTTSOperator,
+)
+from airflow_provider_audio.operators.audiostack_creator import (  # noqa: E402
+    AudioStackBatchBuildOperator,
+    AudioStackBriefOperator,
+    AudioStackStoryOperator,
+)
+from airflow_provider_audio.operators.audiostack_files import (  # noqa: E402
+    AudioStackCopyFileOperator,
+    AudioStackDeleteFileOperator,
+    AudioStackDownloadFileOperator,
+    AudioStackUpdateFileOperator,
+    AudioStackUploadFileOperator,
+    AudioStackUsageOperator,
+)
+
+__all__ = [
+    "AudioStackBatchBuildOperator",
+    "AudioStackBriefOperator",
+    "AudioStackBuildAudioformOperator",
+    "AudioStackCopyFileOperator",
+    "AudioStackDeleteFileOperator",
+    "AudioStackDownloadFileOperator",
+    "AudioStackEncodeOperator",
+    "AudioStackMixOperator",
+    "AudioStackScriptOperator",
+    "AudioStackStoryOperator",
+    "AudioStackTTSOperator",
+    "AudioStackUpdateFileOperator",
+    "AudioStackUploadFileOperator",
+    "AudioStackUsageOperator",
+]
