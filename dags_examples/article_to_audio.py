@@ -54,5 +54,4 @@ with DAG(
         print(line)
         return line
 
-    # build.output is an XComArg that Airflow resolves to the operator's return value at run time.
-    report(build.output)  # type: ignore[arg-type]
+    report(build.output)

@@ -33,8 +33,10 @@ def _unprocessable(message: str) -> JSONResponse:
 @router.get("/stats")
 async def stats(request: Request) -> dict[str, Any]:
     """
-    Requests per ``"METHOD /route/template"``, audioform counts (created, built, failed) and AIOZ
-    media counts (created, parts_received, completed, done, failed, deleted).
+    Requests per ``"METHOD /route/template"``, audioform counts (created, built, failed), AIOZ
+    media counts (created, parts_received, completed, done, failed, deleted), AudioPod counts
+    (voices_created, trained, failed, previews, deleted, collections), AIML API counts
+    (generations, completed, errors) and the balances left (``credits``).
     """
     return state_of(request).stats()
 
@@ -100,6 +102,10 @@ async def patch_settings(request: Request) -> JSONResponse | dict[str, Any]:
 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, Any]:
-    """Forget jobs, AIOZ media and their files, rate windows, counters and scripted faults; keep the knobs."""
+    """
+    Forget jobs, AIOZ media and their files, custom voices, collections, previews, generations,
+    rate windows, counters and scripted faults; restore the balances. Keep the knobs and the
+    standard voices.
+    """
     state_of(request).reset()
     return {"reset": True}

@@ -1,6 +1,6 @@
 """
-The sandbox application: the four services on their prefixes, AIOZ's embeddable players, the
-admin routes, the middleware.
+The sandbox application: the four services on their prefixes, AIOZ's embeddable players,
+AudioPod's and AIML API's public file URLs, the admin routes, the middleware.
 """
 
 from __future__ import annotations
@@ -11,7 +11,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from airflow_provider_audio.sandbox import admin, aimlapi, aioz_embed, aiozstream, audiopod, audiostack
+from airflow_provider_audio.sandbox import (
+    admin,
+    aimlapi,
+    aioz_embed,
+    aiozstream,
+    audiopod,
+    audiopod_library,
+    audiostack,
+    audiostack_routes,
+)
 from airflow_provider_audio.sandbox.aioz_media import EMBED_PREFIX
 from airflow_provider_audio.sandbox.context import RequestContextMiddleware
 from airflow_provider_audio.sandbox.errors import (
@@ -89,11 +98,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sandbox = state
     app.include_router(audiostack.router, prefix=Service.AUDIOSTACK.prefix)
     app.include_router(audiostack.public_router, prefix=Service.AUDIOSTACK.prefix)
+    app.include_router(audiostack_routes.router, prefix=Service.AUDIOSTACK.prefix)
+    app.include_router(audiostack_routes.public_router, prefix=Service.AUDIOSTACK.prefix)
     app.include_router(aiozstream.router, prefix=Service.AIOZSTREAM.prefix)
     app.include_router(aiozstream.public_router, prefix=Service.AIOZSTREAM.prefix)
     app.include_router(aioz_embed.router, prefix=EMBED_PREFIX)
     app.include_router(audiopod.router, prefix=Service.AUDIOPOD.prefix)
+    app.include_router(audiopod_library.router, prefix=Service.AUDIOPOD.prefix)
+    app.include_router(audiopod.public_router, prefix=audiopod.PREVIEWS_PREFIX)
     app.include_router(aimlapi.router, prefix=Service.AIMLAPI.prefix)
+    app.include_router(aimlapi.public_router, prefix=Service.AIMLAPI.prefix)
     app.include_router(admin.router, prefix=ADMIN_PREFIX)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

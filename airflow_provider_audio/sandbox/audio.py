@@ -1,5 +1,6 @@
 """
-Real audio for the sandbox: speech-like tone bursts, beds and tones, mixed and encoded.
+Real audio for the sandbox: speech-like tone bursts, beds and tones, mixed and encoded; and music
+(a chord progression on a beat, :func:`render_music`).
 
 Mono 16-bit PCM at 22050 Hz. Speed comes from working in blocks of 20 ms: every sound is cut
 into blocks once (the waveforms are cached tables), a layer is a list of block ids, mixing
@@ -54,10 +55,12 @@ class Speech:
 
     :param text: the text; words are runs of non-space characters.
     :param words_per_minute: speech rate.
+    :param semitones: the voice's pitch, in semitones above (or below) the default voice.
     """
 
     text: str
     words_per_minute: float
+    semitones: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -141,10 +144,10 @@ def _blocks(seconds: float) -> int:
 
 
 @functools.lru_cache(maxsize=256)
-def _burst_wave(pitch_index: int, n_blocks: int) -> array[int]:
+def _burst_wave(pitch_index: int, n_blocks: int, semitones: float = 0.0) -> array[int]:
     """One spoken word: harmonics on a falling pitch, a syllable wobble, soft attack and release."""
     n = n_blocks * BLOCK_SAMPLES
-    f0 = _PITCHES_HZ[pitch_index]
+    f0 = _PITCHES_HZ[pitch_index] * 2.0 ** (semitones / 12.0)
     attack = max(1, int(0.015 * SAMPLE_RATE))
     release = max(1, int(0.04 * SAMPLE_RATE))
     step = 2.0 * math.pi / SAMPLE_RATE
@@ -300,7 +303,8 @@ class Renderer:
             start = round(clock / BLOCK_SECONDS)
             sequence.extend([SILENCE] * (start - len(sequence)))
             pitch = zlib.crc32(word.lower().encode()) % _PITCH_COUNT
-            sequence.extend(self.bank.table(("burst", pitch, burst_blocks), _burst_wave(pitch, burst_blocks)))
+            key = ("burst", pitch, burst_blocks, speech.semitones)
+            sequence.extend(self.bank.table(key, _burst_wave(pitch, burst_blocks, speech.semitones)))
             clock += slot
             if _SENTENCE_END.search(word):
                 clock += SENTENCE_PAUSE_SECONDS
@@ -311,6 +315,60 @@ class Renderer:
 def render(sections: Sequence[Section]) -> RenderedAudio:
     """Render ``sections`` (see :class:`Renderer`)."""
     return Renderer().render(sections)
+
+
+# -- music --------------------------------------------------------------------------------------
+
+MUSIC_BPM = 120.0
+_BEAT_BLOCKS = round(60.0 / MUSIC_BPM / BLOCK_SECONDS)
+_BEATS_PER_BAR = 4
+# I - V - vi - IV, one bar each, as semitones above the key's root.
+_PROGRESSION: tuple[tuple[int, int, int], ...] = ((0, 4, 7), (7, 11, 14), (9, 12, 16), (5, 9, 12))
+_MUSIC_ROOT_HZ = 196.0
+_MUSIC_AMPLITUDE = 11000.0
+_MUSIC_DECAY_PER_SECOND = 3.0
+
+
+@functools.lru_cache(maxsize=96)
+def _beat_wave(key: int, chord: int, accent: bool) -> array[int]:
+    """One beat: the chord struck and decaying, with its root an octave down on accented beats."""
+    n = _BEAT_BLOCKS * BLOCK_SAMPLES
+    root = _MUSIC_ROOT_HZ * 2.0 ** (key / 12.0)
+    tones = [root * 2.0 ** (step / 12.0) for step in _PROGRESSION[chord]]
+    bass = tones[0] / 2.0 if accent else 0.0
+    omega = 2.0 * math.pi / SAMPLE_RATE
+    attack = max(1, int(0.005 * SAMPLE_RATE))
+    release = max(1, int(0.02 * SAMPLE_RATE))
+    samples = array("h", bytes(n * SAMPLE_WIDTH))
+    for i in range(n):
+        envelope = min(1.0, i / attack, (n - i) / release) * math.exp(
+            -_MUSIC_DECAY_PER_SECOND * i / SAMPLE_RATE
+        )
+        value = sum(math.sin(omega * tone * i) for tone in tones) / len(tones)
+        if bass:
+            value = 0.65 * value + 0.35 * math.sin(omega * bass * i)
+        samples[i] = int(_MUSIC_AMPLITUDE * envelope * value)
+    return samples
+
+
+def render_music(seconds: float, key: int = 0) -> RenderedAudio:
+    """
+    ``seconds`` of music: a I-V-vi-IV chord progression struck on every beat at :data:`MUSIC_BPM`.
+
+    :param seconds: length (rounded to 20 ms blocks).
+    :param key: the key, in semitones above G (taken modulo 12).
+    """
+    bank = BlockBank()
+    total = _blocks(seconds)
+    sequence: list[int] = []
+    beat = 0
+    while len(sequence) < total:
+        chord = (beat // _BEATS_PER_BAR) % len(_PROGRESSION)
+        accent = beat % 2 == 0
+        wave_key = ("beat", key % 12, chord, accent)
+        sequence.extend(bank.table(wave_key, _beat_wave(key % 12, chord, accent)))
+        beat += 1
+    return RenderedAudio(bank.pcm(sequence[:total]))
 
 
 def encode_wav(audio: RenderedAudio) -> bytes:

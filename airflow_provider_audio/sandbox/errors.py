@@ -40,6 +40,7 @@ ADMIN_PREFIX = "/_sandbox"
 _HTTP_REASONS: dict[int, str] = {
     400: "Bad Request",
     401: "Unauthorized",
+    402: "Payment Required",
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",

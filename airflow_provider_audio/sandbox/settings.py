@@ -33,10 +33,21 @@ RUNTIME_KNOBS: frozenset[str] = frozenset(
         "aioz_write_limit",
         "aioz_read_limit",
         "aioz_rate_window_seconds",
+        "training_seconds",
+        "audiopod_credits_cents",
+        "generation_seconds",
+        "aimlapi_credits",
+        "aimlapi_concurrency",
+        "story_seconds",
+        "file_processing_seconds",
     }
 )
+#: AIOZ's per-category request limits (0 = off).
+AIOZ_LIMIT_KNOBS: tuple[str, ...] = ("aioz_read_limit", "aioz_upload_limit", "aioz_write_limit")
 #: Run-time knobs that hold whole numbers (the others are floats).
-INTEGER_KNOBS: frozenset[str] = frozenset({"aioz_upload_limit", "aioz_write_limit", "aioz_read_limit"})
+INTEGER_KNOBS: frozenset[str] = frozenset(
+    {*AIOZ_LIMIT_KNOBS, "audiopod_credits_cents", "aimlapi_credits", "aimlapi_concurrency"}
+)
 
 MIN_WORDS_PER_MINUTE = 40.0
 MAX_WORDS_PER_MINUTE = 600.0
@@ -72,6 +83,17 @@ class Settings:
     :param aioz_write_limit: AIOZ writes (create, update, delete, complete) per window; 0 = off.
     :param aioz_read_limit: every other AIOZ request per window; 0 = off.
     :param aioz_rate_window_seconds: length of the AIOZ rate-limit windows.
+    :param training_seconds: how long an AudioPod voice stays ``PROCESSING`` after its creation.
+    :param audiopod_credits_cents: the AudioPod balance in cents; previews cost a cent per word.
+        Setting it (at start or through ``PATCH /_sandbox/settings``) sets the balance.
+    :param generation_seconds: how long an AIML API generation takes (a third ``queued``, the
+        rest ``generating``).
+    :param aimlapi_credits: the AIML API balance in credits; a generation costs
+        ``seconds_total * steps * 10``. Setting it sets the balance.
+    :param aimlapi_concurrency: unfinished AIML API generations allowed at once; 0 = no limit.
+    :param story_seconds: how long an AudioStack story builds after submission (then its chapters render).
+    :param file_processing_seconds: how long an AudioStack file stays ``processing`` after its bytes
+        arrive (fixed per file when they arrive).
     """
 
     host: str = "127.0.0.1"
@@ -93,6 +115,13 @@ class Settings:
     aioz_write_limit: int = 0
     aioz_read_limit: int = 0
     aioz_rate_window_seconds: float = 60.0
+    training_seconds: float = 3.0
+    audiopod_credits_cents: int = 10_000
+    generation_seconds: float = 3.0
+    aimlapi_credits: int = 1_000_000
+    aimlapi_concurrency: int = 0
+    story_seconds: float = 5.0
+    file_processing_seconds: float = 1.0
 
     def __post_init__(self) -> None:
         problems = validation_problems(self)
@@ -155,6 +184,8 @@ def validation_problems(settings: Settings) -> list[str]:
     if settings.log_level not in LOG_LEVELS:
         problems.append(f"log_level must be one of {', '.join(LOG_LEVELS)}, got {settings.log_level!r}")
     problems.extend(_aioz_problems(settings))
+    problems.extend(_voice_and_music_problems(settings))
+    problems.extend(_audiostack_problems(settings))
     return problems
 
 
@@ -170,14 +201,42 @@ def _aioz_problems(settings: Settings) -> list[str]:
         problems.append(f"transcode_seconds must be a number >= 0, got {settings.transcode_seconds}")
     if not _finite(settings.aioz_balance):
         problems.append(f"aioz_balance must be a finite number of USD, got {settings.aioz_balance}")
-    for name in sorted(INTEGER_KNOBS):
+    for name in AIOZ_LIMIT_KNOBS:
         value = getattr(settings, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if not _whole(value):
             problems.append(f"{name} must be a whole number of requests >= 0 (0 = no limit), got {value!r}")
     window = settings.aioz_rate_window_seconds
     if not _finite(window) or window <= 0:
         problems.append(f"aioz_rate_window_seconds must be a number > 0, got {window}")
     return problems
+
+
+def _voice_and_music_problems(settings: Settings) -> list[str]:
+    """AudioPod's and AIML API's knobs."""
+    problems: list[str] = []
+    for name in ("training_seconds", "generation_seconds"):
+        value = getattr(settings, name)
+        if not _finite(value) or value < 0:
+            problems.append(f"{name} must be a number >= 0, got {value}")
+    wholes = {
+        "audiopod_credits_cents": "a whole number of cents >= 0",
+        "aimlapi_credits": "a whole number of credits >= 0",
+        "aimlapi_concurrency": "a whole number of generations >= 0 (0 = no limit)",
+    }
+    for name, meaning in wholes.items():
+        value = getattr(settings, name)
+        if not _whole(value):
+            problems.append(f"{name} must be {meaning}, got {value!r}")
+    return problems
+
+
+def _audiostack_problems(settings: Settings) -> list[str]:
+    """AudioStack's story and file timers."""
+    return [
+        f"{name} must be a number >= 0, got {getattr(settings, name)}"
+        for name in ("story_seconds", "file_processing_seconds")
+        if not _finite(getattr(settings, name)) or getattr(settings, name) < 0
+    ]
 
 
 def runtime_value(name: str, value: Any) -> float | int:
@@ -194,6 +253,10 @@ def runtime_value(name: str, value: Any) -> float | int:
             raise SettingsError(f"{name} must be a whole number, got {value!r}")
         return int(value)
     return float(value)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _finite(value: float) -> bool:
@@ -238,6 +301,13 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "aioz_write_limit": int,
     "aioz_read_limit": int,
     "aioz_rate_window_seconds": float,
+    "training_seconds": float,
+    "audiopod_credits_cents": int,
+    "generation_seconds": float,
+    "aimlapi_credits": int,
+    "aimlapi_concurrency": int,
+    "story_seconds": float,
+    "file_processing_seconds": float,
 }
 
 _HELP: dict[str, str] = {
@@ -265,6 +335,19 @@ _HELP: dict[str, str] = {
     ),
     "aioz_read_limit": "other AIOZ requests allowed per rate window; 0 = no limit (default 0)",
     "aioz_rate_window_seconds": "length in seconds of the AIOZ rate-limit windows (default 60)",
+    "training_seconds": "seconds an AudioPod voice stays PROCESSING after its creation (default 3.0)",
+    "audiopod_credits_cents": "AudioPod balance in cents; a preview costs 1 cent per word (default 10000)",
+    "generation_seconds": (
+        "seconds an AIML API generation takes: a third queued, the rest generating (default 3.0)"
+    ),
+    "aimlapi_credits": (
+        "AIML API balance in credits; a generation costs seconds_total * steps * 10 (default 1000000)"
+    ),
+    "aimlapi_concurrency": "unfinished AIML API generations allowed at once; 0 = no limit (default 0)",
+    "story_seconds": "seconds an AudioStack story builds before its chapters render (default 5.0)",
+    "file_processing_seconds": (
+        "seconds an AudioStack file stays processing after its bytes arrive (default 1.0)"
+    ),
 }
 
 

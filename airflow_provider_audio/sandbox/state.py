@@ -1,6 +1,6 @@
 """
-The sandbox's memory: settings, jobs, credits, AIOZ media, rate windows, request counters and
-scripted faults.
+The sandbox's memory: settings, jobs, credits, AIOZ media, AudioPod voices, AIML API generations,
+rate windows, request counters and scripted faults.
 
 One :class:`SandboxState` per app, shared by the event loop and the build pool's threads that
 render audioforms, so every read and write goes through a lock.
@@ -20,7 +20,10 @@ from typing import Any, cast
 from starlette.requests import Request
 
 from airflow_provider_audio.sandbox import audioform as audioforms
+from airflow_provider_audio.sandbox.aimlapi_store import GenerationStore
 from airflow_provider_audio.sandbox.aioz_store import AiozStore
+from airflow_provider_audio.sandbox.audiopod_store import AudioPodStore
+from airflow_provider_audio.sandbox.audiostack_jobs import AudioStackJobs
 from airflow_provider_audio.sandbox.faults import FaultInjector
 from airflow_provider_audio.sandbox.ratelimit import RateLimiter
 from airflow_provider_audio.sandbox.settings import RUNTIME_KNOBS, Settings, SettingsError, runtime_value
@@ -77,13 +80,16 @@ class SandboxState:
         self._builds: ThreadPoolExecutor | None = None
         #: When this sandbox started, ISO 8601 UTC (account creation dates and the like).
         self.started_at_iso = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        # Stores of later rounds' services; the list routes already read them.
-        self.voice_profiles: dict[str, dict[str, Any]] = {}
-        self.generations: dict[str, dict[str, Any]] = {}
+        #: AudioPod's voices, collections, previews, usage and balance.
+        self.audiopod = AudioPodStore(settings.audiopod_credits_cents, clock)
+        #: AIML API's generations, files and balance.
+        self.aimlapi = GenerationStore(settings.aimlapi_credits, clock)
         #: AIOZ Stream's media and their files.
         self.aioz = AiozStore(settings.data_dir, clock)
         #: AIOZ Stream's rate-limit windows.
         self.rate_limiter = RateLimiter(clock)
+        #: AudioStack's batches, briefs, stories, files, scripts, speech, mixes and encodings.
+        self.audiostack = AudioStackJobs(settings.data_dir, clock)
 
     @property
     def settings(self) -> Settings:
@@ -92,7 +98,7 @@ class SandboxState:
 
     def update_settings(self, changes: Mapping[str, Any]) -> Settings:
         """
-        Change run-time knobs.
+        Change run-time knobs. Setting a credits knob sets that service's balance.
 
         :raises SettingsError: for a knob that cannot change at run time or an invalid value.
         """
@@ -105,6 +111,10 @@ class SandboxState:
         converted = {name: runtime_value(name, value) for name, value in changes.items()}
         with self._lock:
             self._settings = self._settings.replace(**converted)
+            if "audiopod_credits_cents" in converted:
+                self.audiopod.wallet.set(self._settings.audiopod_credits_cents)
+            if "aimlapi_credits" in converted:
+                self.aimlapi.wallet.set(self._settings.aimlapi_credits)
             return self._settings
 
     def now(self) -> float:
@@ -122,6 +132,14 @@ class SandboxState:
                 "requests": dict(sorted(self._requests.items())),
                 "audioforms": dict(self._audioform_counts),
                 "aioz": self.aioz.counts(),
+                "audiopod": self.audiopod.counts(),
+                "aimlapi": self.aimlapi.counts(),
+                "audiostack_jobs": self.audiostack.counts(),
+                "credits": {
+                    "audiostack": self._credits,
+                    "audiopod_cents": self.audiopod.wallet.balance,
+                    "aimlapi": self.aimlapi.wallet.balance,
+                },
             }
 
     # -- audioforms -------------------------------------------------------------------------
@@ -140,6 +158,12 @@ class SandboxState:
             self._audioform_counts["created"] += 1
             self._credits = round(self._credits - credits, 4)
             return job, self._credits
+
+    def charge_audiostack(self, credits: float) -> float:
+        """Take ``credits`` from the AudioStack balance (0 just reads it); return what is left."""
+        with self._lock:
+            self._credits = round(self._credits - credits, 4)
+            return self._credits
 
     def audioform(self, audioform_id: str) -> AudioformJob | None:
         with self._lock:
@@ -176,20 +200,24 @@ class SandboxState:
         if builds is not None:
             builds.shutdown(wait=False, cancel_futures=True)
         self.aioz.close()
+        self.audiostack.close()
 
     # -- reset ------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget jobs, AIOZ media (and files), rate windows, counters, credits spent and scripted
-        faults; keep the settings."""
+        """Forget jobs, AIOZ media (and files), custom voices, collections, previews, generations,
+        rate windows, counters, credits spent and scripted faults; keep the settings and the
+        standard voices."""
         with self._lock:
             self._requests.clear()
             self._audioforms.clear()
             self._audioform_counts = {"created": 0, "built": 0, "failed": 0}
             self._credits = STARTING_CREDITS
-            self.voice_profiles.clear()
-            self.generations.clear()
+            settings = self._settings
+        self.audiopod.reset(settings.audiopod_credits_cents)
+        self.aimlapi.reset(settings.aimlapi_credits)
         self.aioz.reset()
+        self.audiostack.reset()
         self.rate_limiter.reset()
         self.faults.clear()
 

@@ -195,7 +195,7 @@ async def test_get_is_retried_after_two_503s(
 
     status = await poll(mode, hook, audioform_id)
 
-    assert status.audioform_id == audioform_id
+    assert status.resource_id == audioform_id
     assert status.state in (BuildState.BUILDING, BuildState.SUCCEEDED)
     assert admin.count(GET_ROUTE) == 3
     assert admin.pending_faults() == []

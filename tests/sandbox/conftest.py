@@ -15,6 +15,10 @@ API_KEY = "sandbox-key"
 BUILD_SECONDS = 0.3
 WORDS_PER_MINUTE = 160.0
 TRANSCODE_SECONDS = 0.3
+TRAINING_SECONDS = 0.3
+GENERATION_SECONDS = 0.45
+STORY_SECONDS = 0.4
+FILE_PROCESSING_SECONDS = 0.3
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +28,10 @@ def sandbox() -> Iterator[SandboxServer]:
         seed=7,
         words_per_minute=WORDS_PER_MINUTE,
         transcode_seconds=TRANSCODE_SECONDS,
+        training_seconds=TRAINING_SECONDS,
+        generation_seconds=GENERATION_SECONDS,
+        story_seconds=STORY_SECONDS,
+        file_processing_seconds=FILE_PROCESSING_SECONDS,
     ) as server:
         yield server
 
@@ -49,6 +57,13 @@ def _fresh_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
         "aioz_write_limit": 0,
         "aioz_read_limit": 0,
         "aioz_rate_window_seconds": 60.0,
+        "training_seconds": TRAINING_SECONDS,
+        "audiopod_credits_cents": 10_000,
+        "generation_seconds": GENERATION_SECONDS,
+        "aimlapi_credits": 1_000_000,
+        "aimlapi_concurrency": 0,
+        "story_seconds": STORY_SECONDS,
+        "file_processing_seconds": FILE_PROCESSING_SECONDS,
     }
     requests.patch(admin + "/settings", json=defaults, timeout=5).raise_for_status()
     requests.post(admin + "/reset", timeout=5).raise_for_status()

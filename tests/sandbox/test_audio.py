@@ -75,3 +75,34 @@ def test_ten_minute_article_with_a_bed_renders_in_well_under_a_second() -> None:
     elapsed = time.perf_counter() - started
     assert rendered.duration_seconds >= 600
     assert elapsed < 1.0, f"rendering took {elapsed:.2f} s"
+
+
+def test_speech_shifted_in_pitch_keeps_its_length() -> None:
+    plain = audio.render([[[Clip(Speech("alpha beta gamma.", WPM))]]])
+    higher = audio.render([[[Clip(Speech("alpha beta gamma.", WPM, semitones=5.0))]]])
+    assert higher.duration_seconds == plain.duration_seconds
+    assert higher.pcm != plain.pcm
+
+
+def _loudness(pcm: bytes) -> float:
+    from array import array
+
+    samples = array("h")
+    samples.frombytes(pcm)
+    return (sum(s * s for s in samples[::7]) / max(1, len(samples[::7]))) ** 0.5
+
+
+@pytest.mark.parametrize("seconds", [1, 7, 47])
+def test_music_lasts_its_seconds_and_is_not_silence(seconds: int) -> None:
+    music = audio.render_music(seconds, key=3)
+    assert music.duration_seconds == seconds
+    assert _loudness(music.pcm) > 1000
+
+
+def test_music_follows_a_chord_progression_and_a_key() -> None:
+    music = audio.render_music(8, key=0)
+    bytes_per_second = audio.SAMPLE_RATE * audio.SAMPLE_WIDTH
+    bars = [music.pcm[i * 2 * bytes_per_second : (i + 1) * 2 * bytes_per_second] for i in range(4)]
+    assert len(set(bars)) == 4  # I, V, vi, IV: every bar sounds different
+    assert audio.render_music(2, key=0).pcm == bars[0]  # and it repeats the same way
+    assert audio.render_music(2, key=5).pcm != bars[0]

@@ -226,6 +226,16 @@ def test_reset_forgets_jobs_counters_and_faults(sandbox: SandboxServer) -> None:
         "requests": {},
         "audioforms": {"created": 0, "built": 0, "failed": 0},
         "aioz": {"created": 0, "parts_received": 0, "completed": 0, "done": 0, "failed": 0, "deleted": 0},
+        "audiopod": {
+            "voices_created": 0,
+            "trained": 0,
+            "failed": 0,
+            "previews": 0,
+            "deleted": 0,
+            "collections": 0,
+        },
+        "aimlapi": {"generations": 0, "completed": 0, "errors": 0},
+        "credits": {"audiostack": 100_000.0, "audiopod_cents": 10_000, "aimlapi": 1_000_000},
     }
     response = requests.get(
         f"{sandbox.service_url('audiostack')}/audioforms/{audioform_id}",

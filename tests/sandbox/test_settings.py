@@ -26,6 +26,9 @@ def test_defaults() -> None:
     assert settings.aioz_balance == 10.0
     assert (settings.aioz_upload_limit, settings.aioz_write_limit, settings.aioz_read_limit) == (0, 0, 0)
     assert settings.aioz_rate_window_seconds == 60.0
+    assert (settings.training_seconds, settings.generation_seconds) == (3.0, 3.0)
+    assert (settings.audiopod_credits_cents, settings.aimlapi_credits) == (10_000, 1_000_000)
+    assert settings.aimlapi_concurrency == 0
 
 
 def test_flag_wins_over_environment_which_wins_over_default() -> None:
@@ -61,6 +64,42 @@ def test_aioz_knobs_come_from_flags_and_environment(tmp_path: Path) -> None:
         500,
     )
     assert settings.aioz_rate_window_seconds == 30.0
+
+
+def test_audiopod_and_aimlapi_knobs_come_from_flags_and_environment() -> None:
+    environ = {
+        "AUDIO_SANDBOX_TRAINING_SECONDS": "0.5",
+        "AUDIO_SANDBOX_AUDIOPOD_CREDITS_CENTS": "250",
+        "AUDIO_SANDBOX_GENERATION_SECONDS": "1.5",
+        "AUDIO_SANDBOX_AIMLAPI_CREDITS": "9",
+    }
+    settings = settings_from_sources(["--aimlapi-concurrency", "2", "--aimlapi-credits", "5000"], environ)
+    assert (settings.training_seconds, settings.generation_seconds) == (0.5, 1.5)
+    assert (settings.audiopod_credits_cents, settings.aimlapi_credits, settings.aimlapi_concurrency) == (
+        250,
+        5000,
+        2,
+    )
+
+
+def test_credits_knobs_set_the_balances_at_run_time() -> None:
+    import requests
+
+    with SandboxServer(audiopod_credits_cents=40, aimlapi_credits=7) as sandbox:
+        admin = sandbox.base_url + "/_sandbox"
+        assert requests.get(admin + "/stats", timeout=5).json()["credits"] == {
+            "audiostack": 100_000.0,
+            "audiopod_cents": 40,
+            "aimlapi": 7,
+        }
+        changed = requests.patch(
+            admin + "/settings", json={"audiopod_credits_cents": 3, "aimlapi_credits": 12}, timeout=5
+        )
+        assert changed.status_code == 200, changed.text
+        credits = requests.get(admin + "/stats", timeout=5).json()["credits"]
+        assert (credits["audiopod_cents"], credits["aimlapi"]) == (3, 12)
+        refused = requests.patch(admin + "/settings", json={"aimlapi_credits": 1.5}, timeout=5)
+        assert refused.status_code == 422 and "whole number" in refused.json()["detail"]
 
 
 def test_every_knob_has_a_flag_an_env_var_and_help() -> None:
@@ -109,6 +148,11 @@ def test_loopback_hosts_are_accepted(host: str) -> None:
         ({"aioz_upload_limit": -1}, "aioz_upload_limit"),
         ({"aioz_read_limit": 1.5}, "aioz_read_limit"),
         ({"aioz_rate_window_seconds": 0}, "aioz_rate_window_seconds"),
+        ({"training_seconds": -0.1}, "training_seconds"),
+        ({"generation_seconds": float("nan")}, "generation_seconds"),
+        ({"audiopod_credits_cents": -1}, "audiopod_credits_cents"),
+        ({"aimlapi_credits": 2.5}, "aimlapi_credits"),
+        ({"aimlapi_concurrency": -3}, "aimlapi_concurrency"),
         ({"data_dir": ""}, "data_dir"),
         ({"data_dir": __file__}, "data_dir"),
     ],

@@ -65,3 +65,15 @@ def add_fault(sandbox: SandboxServer, **fault: Any) -> None:
 def patch_settings(sandbox: SandboxServer, **knobs: Any) -> None:
     """Change sandbox knobs at run time."""
     requests.patch(f"{sandbox.base_url}/_sandbox/settings", json=knobs, timeout=5).raise_for_status()
+
+
+def xcom_of(run: Any, key: str = "return_value", task_id: str = "run") -> Any:
+    """A task's XCom from a finished ``dag.test()`` run, read from the metadata database."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        query = XComModel.get_many(run_id=run.run_id, key=key, dag_ids=run.dag_id, task_ids=task_id)
+        row = session.scalars(query).first()
+        assert row is not None, f"no XCom {key!r} for {task_id} in {run.run_id}"
+        return XComModel.deserialize_value(row)

@@ -1,0 +1,258 @@
+"""
+AudioStack's file library: file records in memory, their bytes on disk.
+
+A file is ``created`` by ``POST /files``; its bytes arrive by ``PUT`` on its upload URL, which
+makes it ``processing`` for ``file_processing_seconds`` (fixed at that PUT); the first read after
+that makes it ``uploaded`` (with its duration when it is a WAV file). Bytes live in one file per
+record in ``<data dir>/audiostack-files`` (or a temporary directory removed on close).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+import wave
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DIRECTORY_NAME = "audiostack-files"
+#: Every file lives in a folder; files created without one are in the root folder.
+ROOT_FOLDER_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "audio-sandbox:folder:root"))
+OCTET_STREAM = "application/octet-stream"
+MIME_TYPES: dict[str, str] = {"wav": "audio/wav", "mp3": "audio/mpeg", "m4a": "audio/mp4"}
+_FILE_TYPES: dict[str, str] = {
+    **dict.fromkeys(("wav", "mp3", "m4a", "ogg", "flac", "aac"), "audio"),
+    **dict.fromkeys(("mp4", "mov", "webm"), "video"),
+    **dict.fromkeys(("png", "jpg", "jpeg", "gif"), "image"),
+    **dict.fromkeys(("txt", "json", "csv", "md"), "text"),
+}
+_TEMP_PREFIX = "audio-sandbox-audiostack-"
+
+
+def extension_of(file_name: str) -> str:
+    """The lower-case extension of ``file_name`` (``""`` without one)."""
+    _, dot, extension = file_name.rpartition(".")
+    return extension.lower() if dot else ""
+
+
+def mime_type_of(file_name: str) -> str:
+    """The MIME type the upload must be sent with: by extension, else ``application/octet-stream``."""
+    return MIME_TYPES.get(extension_of(file_name), OCTET_STREAM)
+
+
+def wav_duration(path: Path) -> float | None:
+    """Seconds of audio in a WAV file, or ``None`` when ``path`` holds no readable WAV."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            rate = wav.getframerate()
+            return round(wav.getnframes() / rate, 3) if rate else None
+    except (wave.Error, EOFError, OSError):
+        return None
+
+
+@dataclass
+class LibraryFile:
+    """
+    A file of the library.
+
+    :param file_id: its id.
+    :param file_name: its name (renamable).
+    :param folder_id: the folder it is in.
+    :param category_id: its category, if any.
+    :param mime_type: the ``Content-Type`` its upload must carry (fixed at creation).
+    :param upload_token: the secret part of its upload URL.
+    :param created_at: ISO 8601 UTC creation time.
+    :param path: where its bytes are stored.
+    :param status: ``created``, ``processing`` or ``uploaded``.
+    :param size: bytes stored (``None`` before the first upload).
+    :param duration: seconds of audio once uploaded, when the bytes are a WAV file.
+    :param processing_until: monotonic time processing ends (set by each upload).
+    :param generation: bumped by each upload, so a slow probe of older bytes is discarded.
+    """
+
+    file_id: str
+    file_name: str
+    folder_id: str
+    category_id: str | None
+    mime_type: str
+    upload_token: str
+    created_at: str
+    path: Path
+    status: str = "created"
+    size: int | None = None
+    duration: float | None = None
+    processing_until: float | None = None
+    generation: int = 0
+
+    @property
+    def file_type(self) -> str:
+        """``audio``, ``video``, ``image``, ``text`` or ``other``, by extension."""
+        return _FILE_TYPES.get(extension_of(self.file_name), "other")
+
+    def as_dict(self, url: str | None) -> dict[str, Any]:
+        """The file as ``GET /files/{fileId}`` answers it; ``url`` is its public download URL."""
+        return {
+            "fileId": self.file_id,
+            "fileName": self.file_name,
+            "folderId": self.folder_id,
+            "categoryId": self.category_id,
+            "url": url if self.status == "uploaded" else None,
+            "size": self.size,
+            "status": self.status,
+            "duration": self.duration,
+            "fileType": self.file_type,
+            "mimeType": self.mime_type,
+            "createdAt": self.created_at,
+        }
+
+
+class FileLibrary:
+    """
+    Every file of one sandbox, safe to use from the event loop and worker threads.
+
+    :param data_dir: the sandbox's data directory; ``None`` for a temporary one made on first use.
+    :param clock: monotonic clock (seconds) deciding when processing ends.
+    """
+
+    def __init__(self, data_dir: str | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self._configured = Path(data_dir) / DIRECTORY_NAME if data_dir else None
+        self._temp: Path | None = None
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._files: dict[str, LibraryFile] = {}
+        self._by_token: dict[str, str] = {}
+        self._created = 0
+
+    def directory(self) -> Path:
+        """Where the bytes go, created if needed."""
+        with self._lock:
+            if self._configured is not None:
+                self._configured.mkdir(parents=True, exist_ok=True)
+                return self._configured
+            if self._temp is None or not self._temp.is_dir():
+                self._temp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX))
+            return self._temp
+
+    @property
+    def created(self) -> int:
+        """Files created (copies included) since the last reset."""
+        with self._lock:
+            return self._created
+
+    def _new(self, file_name: str, folder_id: str, category_id: str | None, mime_type: str) -> LibraryFile:
+        file_id = str(uuid.uuid4())
+        record = LibraryFile(
+            file_id=file_id,
+            file_name=file_name,
+            folder_id=folder_id,
+            category_id=category_id,
+            mime_type=mime_type,
+            upload_token=secrets.token_urlsafe(24),
+            created_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            path=self.directory() / f"{file_id}.bin",
+        )
+        with self._lock:
+            self._files[file_id] = record
+            self._by_token[record.upload_token] = file_id
+            self._created += 1
+        return record
+
+    def create(self, file_name: str, folder_id: str | None, category_id: str | None) -> LibraryFile:
+        """A new, empty file record (status ``created``)."""
+        return self._new(file_name, folder_id or ROOT_FOLDER_ID, category_id, mime_type_of(file_name))
+
+    def get(self, file_id: str) -> LibraryFile | None:
+        with self._lock:
+            return self._files.get(file_id)
+
+    def by_token(self, token: str) -> LibraryFile | None:
+        """The file an upload URL's token belongs to."""
+        with self._lock:
+            file_id = self._by_token.get(token)
+            return self._files.get(file_id) if file_id is not None else None
+
+    def staging_path(self, record: LibraryFile) -> Path:
+        """A fresh path to receive an upload into before it replaces the file's bytes."""
+        return self.directory() / f"{record.file_id}.{uuid.uuid4().hex}.part"
+
+    def commit_upload(self, record: LibraryFile, staged: Path, size: int, processing_seconds: float) -> None:
+        """The staged bytes become the file's (replacing earlier ones); it is ``processing``."""
+        with self._lock:
+            if self._files.get(record.file_id) is not record:  # deleted during the upload
+                staged.unlink(missing_ok=True)
+                return
+            os.replace(staged, record.path)
+            record.generation += 1
+            record.size = size
+            record.duration = None
+            record.status = "processing"
+            record.processing_until = self._clock() + processing_seconds
+
+    async def settle(self, record: LibraryFile) -> None:
+        """Finish processing ``record`` if its time has come (its WAV duration probed in a thread)."""
+        with self._lock:
+            until, generation = record.processing_until, record.generation
+            if record.status != "processing" or until is None or self._clock() < until:
+                return
+        duration = await asyncio.to_thread(wav_duration, record.path)
+        with self._lock:
+            if record.generation == generation and record.status == "processing":
+                record.duration = duration
+                record.status = "uploaded"
+
+    def update(self, record: LibraryFile, changes: dict[str, Any]) -> None:
+        """Apply ``file_name`` / ``folder_id`` / ``category_id`` changes (already validated)."""
+        with self._lock:
+            if "file_name" in changes:
+                record.file_name = changes["file_name"]
+            if "folder_id" in changes:
+                record.folder_id = changes["folder_id"] or ROOT_FOLDER_ID
+            if "category_id" in changes:
+                record.category_id = changes["category_id"]
+
+    def delete(self, record: LibraryFile) -> None:
+        """Forget ``record`` and remove its bytes."""
+        with self._lock:
+            self._files.pop(record.file_id, None)
+            self._by_token.pop(record.upload_token, None)
+        record.path.unlink(missing_ok=True)
+
+    async def copy(self, record: LibraryFile, folder_id: str) -> LibraryFile:
+        """A new file with the same name, bytes and state as ``record``, in ``folder_id``."""
+        copied = self._new(record.file_name, folder_id, record.category_id, record.mime_type)
+        if record.size is not None:
+            await asyncio.to_thread(shutil.copyfile, record.path, copied.path)
+        with self._lock:
+            copied.status, copied.size, copied.duration = record.status, record.size, record.duration
+            copied.processing_until = record.processing_until
+        return copied
+
+    def reset(self) -> None:
+        """Forget every file and remove their bytes."""
+        with self._lock:
+            records, self._files = list(self._files.values()), {}
+            self._by_token.clear()
+            self._created = 0
+            directory = self._configured if self._configured is not None else self._temp
+        for record in records:
+            record.path.unlink(missing_ok=True)
+        if directory is not None and directory.is_dir():
+            for leftover in directory.glob("*.part"):
+                leftover.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """:meth:`reset`, and remove the temporary directory if the library made one."""
+        self.reset()
+        with self._lock:
+            temp, self._temp = self._temp, None
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
