@@ -1,10 +1,10 @@
 """
-``make demo``: the article -> audio DAG under real Airflow against the built-in sandbox.
+``make demo``: the article -> audio -> stream DAG under real Airflow against the built-in sandbox.
 
 Starts the sandbox on 127.0.0.1, points the connections at it through ``AIRFLOW_CONN_*``
-variables, keeps Airflow's metadata in SQLite under ``.demo/``, runs ``article_to_audio`` with
-``dag.test()`` (the build is waited on through the deferrable path) and prints the file's path
-and duration.
+variables, keeps Airflow's metadata in SQLite under ``.demo/``, runs ``article_to_stream`` with
+``dag.test()`` (builds and transcoding are waited on through the deferrable path) and prints the
+table of published episodes: article, audio duration, HLS URL, player URL.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 from airflow_provider_audio.sandbox.errors import SERVICE_NAMES
@@ -29,7 +28,11 @@ def start_sandbox() -> tuple[subprocess.Popen[str], str]:
         [sys.executable, "-m", "airflow_provider_audio.sandbox", "--port", "0", "--api-key", DEMO_KEY],
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "AUDIO_SANDBOX_BUILD_SECONDS": os.environ.get("AUDIO_SANDBOX_BUILD_SECONDS", "3")},
+        env={
+            **os.environ,
+            "AUDIO_SANDBOX_BUILD_SECONDS": os.environ.get("AUDIO_SANDBOX_BUILD_SECONDS", "3"),
+            "AUDIO_SANDBOX_TRANSCODE_SECONDS": os.environ.get("AUDIO_SANDBOX_TRANSCODE_SECONDS", "2"),
+        },
     )
     assert process.stdout is not None
     first_line = process.stdout.readline().strip()
@@ -63,25 +66,36 @@ def configure_airflow(sandbox_url: str, output_dir: Path) -> None:
     )
 
 
+def published_table(run: object) -> str:
+    """The table the DAG's last task returned, read from the metadata database."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        query = XComModel.get_many(
+            run_id=run.run_id,  # type: ignore[attr-defined]
+            key="return_value",
+            dag_ids="article_to_stream",
+            task_ids="publish.report",
+        )
+        row = session.scalars(query).first()
+        return str(XComModel.deserialize_value(row)) if row is not None else "(no table)"
+
+
 def main() -> int:
     output_dir = DEMO_HOME / "audio"
     output_dir.mkdir(parents=True, exist_ok=True)
     sandbox, sandbox_url = start_sandbox()
     try:
         configure_airflow(sandbox_url, output_dir)
-        before = set(output_dir.glob("*.wav"))
-        from dags_examples.article_to_audio import dag
+        from dags_examples.article_to_stream import dag
 
         run = dag.test()
-        produced = sorted(set(output_dir.glob("*.wav")) - before)
-        if run.state != "success" or len(produced) != 1:
-            print(f"\nDemo FAILED: run state {run.state}, files {produced}", file=sys.stderr)
+        if run.state != "success":
+            print(f"\nDemo FAILED: run {run.run_id} is {run.state}", file=sys.stderr)
             return 1
-        with wave.open(str(produced[0])) as audio:
-            duration = audio.getnframes() / audio.getframerate()
-        print(f"\nDemo finished: run {run.run_id} is {run.state}")
-        print(f"  audio file: {produced[0]}")
-        print(f"  duration:   {duration:.1f} s")
+        print(f"\nDemo finished: run {run.run_id} is {run.state}\n")
+        print(published_table(run))
         return 0
     finally:
         sandbox.terminate()
