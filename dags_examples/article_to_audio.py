@@ -16,6 +16,7 @@ from airflow.sdk import DAG, ObjectStoragePath, task
 
 from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
 from dags_examples.articles import SAMPLE_ARTICLES, Article, article_audioform
+from dags_examples.storage import poll_seconds
 
 OUTPUT_DIR = os.environ.get("AUDIO_OUTPUT_DIR", "file:///tmp/airflow-provider-audio/audio")
 
@@ -43,7 +44,7 @@ with DAG(
         task_id="build_audio",
         audioform=narration_audioform(),
         output_path=ObjectStoragePath(OUTPUT_DIR) / "{{ run_id | replace(':', '_') }}.wav",
-        poll_interval=1.0,
+        poll_interval=poll_seconds(),
         deferrable=True,
     )
 

@@ -53,6 +53,8 @@ def configure_airflow(sandbox_url: str, output_dir: Path) -> None:
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags_examples"),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
             "AUDIO_OUTPUT_DIR": f"file://{output_dir}",
+            # The sandbox builds in seconds; the real services' default of 10 s would only add waiting.
+            "AUDIO_POLL_SECONDS": os.environ.get("AUDIO_POLL_SECONDS", "1"),
         }
     )
     for name, service in SERVICE_NAMES.items():

@@ -21,11 +21,10 @@ from airflow_provider_audio.operators.aiozstream import AiozStreamUpdateMediaOpe
 from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
 from airflow_provider_audio.transfers.audiostack_to_aiozstream import AudioStackToAiozStreamOperator
 from dags_examples.articles import Article, article_audioform
+from dags_examples.storage import poll_seconds
 
 ARTICLE_KEY = "article_id"
 PUBLISHED_EPISODES = AssetAlias("published-episodes")
-# Article-length builds take a minute or so on AudioStack; poll every 10 s by default.
-POLL_SECONDS = 10.0
 DESCRIPTION_CHARS = 240
 
 
@@ -91,15 +90,16 @@ def publish_requests(
     ]
 
 
-@task(outlets=[PUBLISHED_EPISODES])
+# A run with nothing new maps every step over zero articles (all skipped): still record and report.
+@task(outlets=[PUBLISHED_EPISODES], trigger_rule="none_failed")
 def record_episodes(
     articles: list[dict[str, Any]], published: Sequence[dict[str, Any]], outlet_events: Any = None
 ) -> list[dict[str, Any]]:
     """An Asset event per published episode, and the rows of the final table."""
     from airflow.sdk import Asset
 
-    rows = []
-    for article, media in zip(articles, published, strict=True):
+    rows: list[dict[str, Any]] = []
+    for article, media in zip(articles, published or [], strict=True):
         asset = Asset(name=f"episode-{article['id']}", uri=f"aiozstream://media/{media['media_id']}")
         outlet_events[PUBLISHED_EPISODES].add(
             asset, extra={ARTICLE_KEY: article["id"], "hls_url": media["hls_url"]}
@@ -115,7 +115,7 @@ def record_episodes(
     return rows
 
 
-@task
+@task(trigger_rule="none_failed")
 def report(rows: list[dict[str, Any]]) -> str:
     """Print the published episodes as a table."""
     header = f"{'article':<34} {'duration':>9}  {'HLS URL':<70} player URL"
@@ -138,7 +138,7 @@ def publish_articles(
     voice: str = "sara",
     sound_template: str = "cityscape",
     loudness: str = "podcast",
-    poll_interval: float = POLL_SECONDS,
+    poll_interval: float | None = None,
     part_size: int | None = None,
 ) -> XComArg:
     """
@@ -146,17 +146,18 @@ def publish_articles(
 
     :return: the final report's output (the table as text).
     """
+    interval = poll_interval if poll_interval is not None else poll_seconds()
     with TaskGroup("publish"):
         todo = unpublished(articles)
         builds = AudioStackBuildAudioformOperator.partial(
-            task_id="build_audio", poll_interval=poll_interval, deferrable=True
+            task_id="build_audio", poll_interval=interval, deferrable=True
         ).expand(audioform=narrations(todo, voice, sound_template, loudness))
         transfer_options: dict[str, Any] = {"part_size": part_size} if part_size else {}
         streamed = AudioStackToAiozStreamOperator.partial(
             task_id="stream_audio",
             reuse_key=ARTICLE_KEY,
             is_public=False,
-            poll_interval=poll_interval,
+            poll_interval=interval,
             deferrable=True,
             **transfer_options,
         ).expand_kwargs(stream_requests(todo, builds.output))

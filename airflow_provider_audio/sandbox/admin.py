@@ -36,7 +36,8 @@ async def stats(request: Request) -> dict[str, Any]:
     Requests per ``"METHOD /route/template"``, audioform counts (created, built, failed), AIOZ
     media counts (created, parts_received, completed, done, failed, deleted), AudioPod counts
     (voices_created, trained, failed, previews, deleted, collections), AIML API counts
-    (generations, completed, errors) and the balances left (``credits``).
+    (generations, completed, errors), AudioStack job counts (``audiostack_jobs``: batches, briefs,
+    stories, files, scripts, speech, mixes, encodings created) and the balances left (``credits``).
     """
     return state_of(request).stats()
 
@@ -103,8 +104,9 @@ async def patch_settings(request: Request) -> JSONResponse | dict[str, Any]:
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, Any]:
     """
-    Forget jobs, AIOZ media and their files, custom voices, collections, previews, generations,
-    rate windows, counters and scripted faults; restore the balances. Keep the knobs and the
+    Forget jobs, AIOZ media and their files, AudioStack batches, stories, scripts and library
+    files (with their bytes), custom voices, collections, previews, generations, rate windows,
+    counters and scripted faults; restore the balances. Keep the knobs and the
     standard voices.
     """
     state_of(request).reset()

@@ -113,11 +113,16 @@ async def update_script(request: Request) -> JSONResponse:
 @router.get("/content/scripts")
 async def list_scripts(request: Request) -> JSONResponse:
     """``GET /content/scripts?projectName&moduleName&scriptName``: the scripts matching every filter given."""
-    filters = {key: request.query_params.get(key) for key in ("projectName", "moduleName", "scriptName")}
+    wanted = [request.query_params.get(key) for key in ("projectName", "moduleName", "scriptName")]
     scripts = [
         script.as_dict()
         for script in state_of(request).audiostack.scripts.values()
-        if all(value is None or script.as_dict()[key] == value for key, value in filters.items())
+        if all(
+            value is None or value == actual
+            for value, actual in zip(
+                wanted, (script.project_name, script.module_name, script.script_name), strict=True
+            )
+        )
     ]
     return JSONResponse({"metadata": metadata(request), "data": {"scripts": scripts}})
 

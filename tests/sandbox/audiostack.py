@@ -22,7 +22,9 @@ def url(sandbox: SandboxServer, path: str) -> str:
     return sandbox.service_url("audiostack") + path
 
 
-def call(sandbox: SandboxServer, method: str, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
+def call(
+    sandbox: SandboxServer, method: str, path: str, body: Any = None, **kwargs: Any
+) -> requests.Response:
     """An authenticated AudioStack call with a JSON body (when given)."""
     headers = {**audiostack_headers(), **kwargs.pop("headers", {})}
     if body is not None:
@@ -38,6 +40,17 @@ def poll(sandbox: SandboxServer, path: str, timeout: float = 10.0) -> requests.R
         if response.status_code != 202:
             return response
         assert time.monotonic() < deadline, f"{path} still 202 after {timeout} s"
+        time.sleep(0.05)
+
+
+def wait_uploaded(sandbox: SandboxServer, file_id: str, timeout: float = 10.0) -> dict[str, Any]:
+    """Poll a library file until it is ``uploaded``; return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        data: dict[str, Any] = call(sandbox, "GET", f"/files/{file_id}").json()["data"]
+        if data["status"] == "uploaded":
+            return data
+        assert time.monotonic() < deadline, f"file {file_id} is still {data['status']} after {timeout} s"
         time.sleep(0.05)
 
 
@@ -67,7 +80,9 @@ def wav_seconds(data: bytes) -> float:
     """Length of a mono 16-bit WAV file."""
     with wave.open(io.BytesIO(data)) as wav:
         assert (wav.getnchannels(), wav.getsampwidth()) == (1, 2)
-        return wav.getnframes() / wav.getframerate()
+        frames: int = wav.getnframes()
+        rate: int = wav.getframerate()
+        return frames / rate
 
 
 def is_mp3(data: bytes) -> bool:
@@ -78,7 +93,8 @@ def is_mp3(data: bytes) -> bool:
 def make_wav(seconds: float, rate: int = 8000) -> bytes:
     """A WAV file of a 440 Hz tone."""
     frames = b"".join(
-        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(int(seconds * rate))
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
+        for i in range(int(seconds * rate))
     )
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
@@ -89,7 +105,9 @@ def make_wav(seconds: float, rate: int = 8000) -> bytes:
     return buffer.getvalue()
 
 
-def tts_audioform(text: str = "Hello there. A short line.", *, voice: str = "sara", encoder: str = "wav") -> dict[str, Any]:
+def tts_audioform(
+    text: str = "Hello there. A short line.", *, voice: str = "sara", encoder: str = "wav"
+) -> dict[str, Any]:
     """A minimal valid audioform: one tts clip."""
     return {
         "header": {"version": "1"},

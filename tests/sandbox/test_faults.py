@@ -235,6 +235,9 @@ def test_reset_forgets_jobs_counters_and_faults(sandbox: SandboxServer) -> None:
             "collections": 0,
         },
         "aimlapi": {"generations": 0, "completed": 0, "errors": 0},
+        "audiostack_jobs": dict.fromkeys(
+            ("batches", "briefs", "stories", "files", "scripts", "speech", "mixes", "encodings"), 0
+        ),
         "credits": {"audiostack": 100_000.0, "audiopod_cents": 10_000, "aimlapi": 1_000_000},
     }
     response = requests.get(
