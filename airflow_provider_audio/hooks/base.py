@@ -17,7 +17,7 @@ from airflow_provider_audio.client import (
     Timeouts,
 )
 from airflow_provider_audio.client.download import DownloadedFile, download_file
-from airflow_provider_audio.exceptions import AudioServiceError
+from airflow_provider_audio.exceptions import AudioInputError, AudioServiceError
 
 if TYPE_CHECKING:
     import os
@@ -51,6 +51,10 @@ class AudioServiceHook(BaseHook):
     Subclasses set ``service`` and the Airflow connection attributes and implement
     :meth:`credentials_from_connection` and :meth:`_probe`.
 
+    Besides the key, a connection's extras may set the client's limits: ``connect_timeout`` and
+    ``read_timeout`` (seconds), ``max_attempts`` (attempts per call, the first included) and
+    ``max_retry_seconds`` (no new attempt after that long). Arguments given to the hook win.
+
     :param conn_id: the Airflow connection to use; each hook has its own default.
     :param timeouts: connect/read timeouts for API calls.
     :param retry_policy: retry bounds for API calls (triggers pass ``RetryPolicy.no_retries()``).
@@ -71,6 +75,8 @@ class AudioServiceHook(BaseHook):
     ) -> None:
         super().__init__()
         self.conn_id = conn_id or self.default_conn_name
+        self._given_timeouts = timeouts
+        self._given_retry_policy = retry_policy
         self.timeouts = timeouts or Timeouts()
         self.retry_policy = retry_policy or RetryPolicy()
         self._sync_client: SyncApiClient | None = None
@@ -88,7 +94,36 @@ class AudioServiceHook(BaseHook):
             mask_secret(secret)
         return credentials
 
+    def _apply_connection_limits(self, connection: Connection) -> None:
+        """Timeouts and retry bounds from the connection's extras, unless given to the hook."""
+        extra = connection.extra_dejson
+        limits: dict[str, float] = {}
+        problems = []
+        for name in ("connect_timeout", "read_timeout", "max_attempts", "max_retry_seconds"):
+            if name not in extra:
+                continue
+            value = extra[name]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                problems.append(f"{connection.conn_id}.extra.{name}: {value!r}; must be a positive number")
+            else:
+                limits[name] = float(value)
+        if problems:
+            raise AudioInputError(f"{self.service.display_name} connection", problems)
+        if self._given_timeouts is None:
+            default = Timeouts()
+            self.timeouts = Timeouts(
+                connect=limits.get("connect_timeout", default.connect),
+                read=limits.get("read_timeout", default.read),
+            )
+        if self._given_retry_policy is None and ("max_attempts" in limits or "max_retry_seconds" in limits):
+            default_policy = RetryPolicy()
+            self.retry_policy = RetryPolicy(
+                max_attempts=int(limits.get("max_attempts", default_policy.max_attempts)),
+                max_elapsed=limits.get("max_retry_seconds", default_policy.max_elapsed),
+            )
+
     def _build_client(self, connection: Connection) -> SyncApiClient:
+        self._apply_connection_limits(connection)
         return SyncApiClient(
             self.service,
             base_url_from_connection(connection, self.service.default_base_url),
@@ -112,6 +147,7 @@ class AudioServiceHook(BaseHook):
         """The async client for triggers; the connection is read without blocking the event loop."""
         if self._async_client is None:
             connection = await self.aget_connection(self.conn_id)
+            self._apply_connection_limits(connection)
             self._async_client = AsyncApiClient(
                 self.service,
                 base_url_from_connection(connection, self.service.default_base_url),

@@ -57,10 +57,12 @@ class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
         self._delivered_duration: float | None = None
 
     def open_source(self, context: Context) -> UploadSource:
+        audiostack = AudioStackHook(self.audiostack_conn_id)
+        audiostack.get_conn()  # reads the connection's timeouts, used for the delivery stream too
         uri = self.audio_uri
         if uri is None:
             assert self.audioform_id is not None
-            status = AudioStackHook(self.audiostack_conn_id).get_audioform(self.audioform_id)
+            status = audiostack.get_audioform(self.audioform_id)
             if status.state is not BuildState.SUCCEEDED or not status.uri:
                 raise AudioJobFailedError(
                     f"audioform {self.audioform_id} is {status.state.value}; "
@@ -69,7 +71,7 @@ class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
             uri = status.uri
             duration = status.result.get("durationSeconds")
             self._delivered_duration = float(duration) if isinstance(duration, int | float) else None
-        return HttpSource(uri, timeouts=self.hook.timeouts, service="audiostack")
+        return HttpSource(uri, timeouts=audiostack.timeouts, service="audiostack")
 
     def source_duration(self, source: UploadSource) -> float | None:
         if self.duration_seconds is not None:

@@ -152,3 +152,30 @@ def test_test_connection_reports_failure_without_the_key(
     )
     ok, message = AudioStackHook(audiostack_conn).test_connection()
     assert not ok and "401" in message and UNIT_KEY not in message
+
+
+def test_connection_extras_set_timeouts_and_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    extra = {"connect_timeout": 2, "read_timeout": 0.5, "max_attempts": 2, "max_retry_seconds": 9}
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AUDIOSTACK_LIMITS",
+        json.dumps({"conn_type": "audiostack", "password": "k", "extra": extra}),
+    )
+    hook = AudioStackHook("audiostack_limits")
+    client = hook.get_conn()
+    assert (client.timeouts.connect, client.timeouts.read) == (2, 0.5)
+    assert (client.retry_policy.max_attempts, client.retry_policy.max_elapsed) == (2, 9)
+    from airflow_provider_audio.client import RetryPolicy
+
+    explicit = AudioStackHook("audiostack_limits", retry_policy=RetryPolicy.no_retries()).get_conn()
+    assert explicit.retry_policy.max_attempts == 1
+
+
+def test_bad_limit_extras_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AUDIOSTACK_BADLIMITS",
+        json.dumps({"conn_type": "audiostack", "password": "k", "extra": {"read_timeout": "fast"}}),
+    )
+    with pytest.raises(
+        AudioInputError, match=r"audiostack_badlimits\.extra\.read_timeout: 'fast'; must be a positive number"
+    ):
+        AudioStackHook("audiostack_badlimits").get_conn()
