@@ -73,3 +73,16 @@ def sandbox_reset(sandbox: SandboxServer) -> SandboxServer:
 
     requests.post(f"{sandbox.base_url}/_sandbox/reset", timeout=5).raise_for_status()
     return sandbox
+
+
+@pytest.fixture
+def sandbox_connections(sandbox_reset: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
+    """``*_default`` connections of all four services, pointing at the sandbox, as env vars."""
+    for service in ("audiostack", "aiozstream", "audiopod", "aimlapi"):
+        monkeypatch.setenv(
+            f"AIRFLOW_CONN_{service.upper()}_DEFAULT",
+            json.dumps(
+                {"conn_type": service, "host": sandbox_reset.service_url(service), "password": SANDBOX_KEY}
+            ),
+        )
+    return sandbox_reset
