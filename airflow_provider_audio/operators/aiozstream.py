@@ -14,6 +14,7 @@ from airflow_provider_audio.exceptions import (
     AudioCostGuardError,
     AudioInputError,
     AudioJobFailedError,
+    AudioServiceError,
     AudioServiceNotFoundError,
 )
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, Media, MediaStatus, UploadProgress
@@ -138,6 +139,8 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         self.check_cost = check_cost or max_price is not None
         self.max_price = max_price
         self.duration_seconds = duration_seconds
+        # The media whose parts are being sent, so on_kill can remove an interrupted upload.
+        self._uploading_media_id: str | None = None
 
     @property
     def hook(self) -> AiozStreamHook:
@@ -328,6 +331,7 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
             state["confirmed"] = progress.confirmed
             self.remember(context, state)
 
+        self._uploading_media_id = media_id
         hook.upload_parts(
             media_id,
             source,
@@ -335,6 +339,26 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
             already_confirmed=int(state.get("confirmed", 0)),
             on_confirmed=record,
         )
+        self._uploading_media_id = None
+
+    def on_kill(self) -> None:
+        """
+        A task killed mid-upload deletes its incomplete media (a retry creates a new one and
+        uploads anew); once complete, transcoding cannot be cancelled and the media stays.
+        """
+        media_id = self._uploading_media_id
+        if media_id is None:
+            self.log.warning(
+                "AIOZ Stream cannot cancel transcoding; a media already completed stays. Its id is in "
+                "this task's XCom under 'media_id' (remove it with AiozStreamDeleteMediaOperator)."
+            )
+            return
+        try:
+            self.hook.delete_media(media_id)
+        except AudioServiceError as error:
+            self.log.error("Could not delete the incomplete media %s: %s", media_id, error)
+        else:
+            self.log.warning("Deleted media %s, whose upload was interrupted", media_id)
 
     def on_job_succeeded(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         summary: dict[str, Any] = dict(event.get("result") or {})

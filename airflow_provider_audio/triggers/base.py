@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -117,8 +117,22 @@ class AudioPollingTrigger(BaseTrigger):
             {"status": status, "message": message, **self.job_kwargs(), "result": result or {}}
         )
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        yield await self.wait_for_event()
+    # What a subclass can say about cancelling its job when the wait stops early.
+    cancel_note = "the service offers no way to cancel it from here; it goes on and may be billed"
+
+    async def run(self) -> AsyncGenerator[TriggerEvent, None]:
+        self._fired = False
+        event = await self.wait_for_event()
+        self._fired = True
+        yield event
+
+    async def cleanup(self) -> None:
+        """
+        Called when the triggerer drops this trigger: after its event, or early (the task was marked
+        failed or cleared, or the trigger moved). Early, say what happens to the remote job.
+        """
+        if not getattr(self, "_fired", True):
+            self.log.warning("Stopped waiting on %s before it ended: %s", self.job_kwargs(), self.cancel_note)
 
     async def wait_for_event(self) -> TriggerEvent:
         """
