@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from airflow_provider_audio.client import RetryPolicy
 from airflow_provider_audio.hooks.aimlapi import AimlApiHook, GenerationStatus
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.triggers.base import (
-    DEFAULT_MAX_CONSECUTIVE_FAILURES,
     AudioPollingTrigger,
     PollResult,
 )
@@ -28,25 +25,8 @@ class AimlApiGenerationTrigger(AudioPollingTrigger):
     :param max_consecutive_failures: transient failures in a row tolerated.
     """
 
-    def __init__(
-        self,
-        *,
-        conn_id: str,
-        generation_id: str,
-        poll_interval: float,
-        deadline: float,
-        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-    ) -> None:
-        super().__init__(
-            conn_id=conn_id,
-            poll_interval=poll_interval,
-            deadline=deadline,
-            max_consecutive_failures=max_consecutive_failures,
-        )
-        self.generation_id = generation_id
-
-    def job_kwargs(self) -> dict[str, Any]:
-        return {"generation_id": self.generation_id}
+    job_fields = ("generation_id",)
+    generation_id: str
 
     def make_hook(self) -> AudioServiceHook:
         return AimlApiHook(self.conn_id, retry_policy=RetryPolicy.no_retries())

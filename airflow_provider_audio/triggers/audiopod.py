@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from airflow_provider_audio.client import RetryPolicy
 from airflow_provider_audio.hooks.audiopod import AudioPodHook
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.triggers.base import (
-    DEFAULT_MAX_CONSECUTIVE_FAILURES,
     AudioPollingTrigger,
     PollResult,
 )
@@ -28,25 +25,8 @@ class AudioPodVoiceTrainingTrigger(AudioPollingTrigger):
     :param max_consecutive_failures: transient failures in a row tolerated.
     """
 
-    def __init__(
-        self,
-        *,
-        conn_id: str,
-        voice_id: str,
-        poll_interval: float,
-        deadline: float,
-        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-    ) -> None:
-        super().__init__(
-            conn_id=conn_id,
-            poll_interval=poll_interval,
-            deadline=deadline,
-            max_consecutive_failures=max_consecutive_failures,
-        )
-        self.voice_id = voice_id
-
-    def job_kwargs(self) -> dict[str, Any]:
-        return {"voice_id": self.voice_id}
+    job_fields = ("voice_id",)
+    voice_id: str
 
     def make_hook(self) -> AudioServiceHook:
         return AudioPodHook(self.conn_id, retry_policy=RetryPolicy.no_retries())

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from airflow_provider_audio.client import RetryPolicy
 from airflow_provider_audio.hooks.audiostack import AudioStackHook
 from airflow_provider_audio.hooks.audiostack_status import POLLED_RESOURCES, BuildState, BuildStatus
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.triggers.base import (
-    DEFAULT_MAX_CONSECUTIVE_FAILURES,
     AudioPollingTrigger,
     PollResult,
 )
@@ -44,32 +43,18 @@ class AudioStackResourceTrigger(AudioPollingTrigger):
     :param max_consecutive_failures: transient failures in a row tolerated.
     """
 
-    def __init__(
-        self,
-        *,
-        conn_id: str,
-        resource: str,
-        resource_ids: list[str],
-        poll_interval: float,
-        deadline: float,
-        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-    ) -> None:
-        super().__init__(
-            conn_id=conn_id,
-            poll_interval=poll_interval,
-            deadline=deadline,
-            max_consecutive_failures=max_consecutive_failures,
-        )
-        if resource not in POLLED_RESOURCES:
-            raise ValueError(f"resource: {resource!r}; allowed values: {', '.join(POLLED_RESOURCES)}")
-        if not resource_ids:
-            raise ValueError("resource_ids: at least one id is needed")
-        self.resource = resource
-        self.resource_ids = [str(resource_id) for resource_id in resource_ids]
-        self._ended: dict[str, BuildStatus] = {}
+    job_fields: ClassVar[tuple[str, ...]] = ("resource", "resource_ids")
+    resource: str
+    resource_ids: list[str]
 
-    def job_kwargs(self) -> dict[str, Any]:
-        return {"resource": self.resource, "resource_ids": self.resource_ids}
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.resource not in POLLED_RESOURCES:
+            raise ValueError(f"resource: {self.resource!r}; allowed values: {', '.join(POLLED_RESOURCES)}")
+        if not self.resource_ids:
+            raise ValueError("resource_ids: at least one id is needed")
+        self.resource_ids = [str(resource_id) for resource_id in self.resource_ids]
+        self._ended: dict[str, BuildStatus] = {}
 
     def make_hook(self) -> AudioServiceHook:
         return AudioStackHook(self.conn_id, retry_policy=RetryPolicy.no_retries())
@@ -112,27 +97,14 @@ class AudioStackAudioformTrigger(AudioStackResourceTrigger):
     :param max_consecutive_failures: transient failures in a row tolerated.
     """
 
-    def __init__(
-        self,
-        *,
-        conn_id: str,
-        audioform_id: str,
-        poll_interval: float,
-        deadline: float,
-        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-    ) -> None:
-        super().__init__(
-            conn_id=conn_id,
-            resource="audioform",
-            resource_ids=[audioform_id],
-            poll_interval=poll_interval,
-            deadline=deadline,
-            max_consecutive_failures=max_consecutive_failures,
-        )
-        self.audioform_id = audioform_id
+    job_fields = ("audioform_id",)
+    audioform_id: str
 
-    def job_kwargs(self) -> dict[str, Any]:
-        return {"audioform_id": self.audioform_id}
+    def __init__(self, **kwargs: Any) -> None:
+        AudioPollingTrigger.__init__(self, **kwargs)
+        self.resource = "audioform"
+        self.resource_ids = [str(self.audioform_id)]
+        self._ended = {}
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         outcome = await super().poll(hook)

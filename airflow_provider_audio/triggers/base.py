@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
@@ -70,11 +70,17 @@ class AudioPollingTrigger(BaseTrigger):
     is an ``asyncio.sleep`` and every call goes through the async client, so the triggerer's
     event loop is never blocked.
 
+    Subclasses name the arguments that identify their job in ``job_fields`` (``("media_id",)``);
+    they are required keyword arguments, kept as attributes and serialized with the rest.
+
     :param conn_id: the Airflow connection of the service.
     :param poll_interval: seconds between two polls.
     :param deadline: absolute deadline, as a UNIX timestamp (survives triggerer restarts unchanged).
     :param max_consecutive_failures: transient failures in a row tolerated before giving up.
+    :param job: the job's ids, one per name in ``job_fields``; JSON-serializable.
     """
+
+    job_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -83,16 +89,23 @@ class AudioPollingTrigger(BaseTrigger):
         poll_interval: float,
         deadline: float,
         max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        **job: Any,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
+        if set(job) != set(self.job_fields):
+            raise TypeError(
+                f"{type(self).__name__} takes the job arguments {self.job_fields}, got {sorted(job)}"
+            )
         self.conn_id = conn_id
         self.poll_interval = float(poll_interval)
         self.deadline = float(deadline)
         self.max_consecutive_failures = int(max_consecutive_failures)
+        for name in self.job_fields:
+            setattr(self, name, job[name])
 
     def job_kwargs(self) -> dict[str, Any]:
         """The job-specific constructor arguments (ids), all JSON-serializable."""
-        raise NotImplementedError
+        return {name: getattr(self, name) for name in self.job_fields}
 
     def make_hook(self) -> AudioServiceHook:
         """A hook for the service, with retries off (this loop retries)."""
