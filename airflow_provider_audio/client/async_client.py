@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import Unpack
 
 import httpx
 from tenacity import AsyncRetrying
@@ -12,7 +11,7 @@ from tenacity import AsyncRetrying
 from airflow_provider_audio.client.auth import Credentials
 from airflow_provider_audio.client.call import (
     ApiResponse,
-    FormFiles,
+    CallOptions,
     PreparedCall,
     interpret_response,
     prepare_call,
@@ -69,30 +68,14 @@ class AsyncApiClient:
     ) -> None:
         await self.aclose()
 
-    async def call(
-        self,
-        endpoint: Endpoint,
-        *,
-        path_params: dict[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        form: Mapping[str, str] | None = None,
-        files: FormFiles | None = None,
-    ) -> ApiResponse:
-        """Call ``endpoint``; retries as the policy allows, then returns or raises a typed error."""
-        prepared = prepare_call(
-            self.service,
-            self.base_url,
-            self.credentials,
-            endpoint,
-            path_params=path_params,
-            params=params,
-            json_body=json_body,
-            headers=headers,
-            form=form,
-            files=files,
-        )
+    async def call(self, endpoint: Endpoint, **options: Unpack[CallOptions]) -> ApiResponse:
+        """
+        Call ``endpoint``; retries as the policy allows, then returns or raises a typed error.
+
+        A raw ``content`` body that is an iterable must yield its chunks anew on every iteration,
+        since a retry sends it again.
+        """
+        prepared = prepare_call(self.service, self.base_url, self.credentials, endpoint, **options)
         retrying = AsyncRetrying(**tenacity_arguments(self.retry_policy, endpoint))
         response: ApiResponse = await retrying(self._send, prepared)
         return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from airflow_provider_audio.client.auth import Credentials
 from airflow_provider_audio.client.endpoint import Endpoint
@@ -68,35 +68,50 @@ class ApiResponse:
         return self.body
 
 
+class CallOptions(TypedDict, total=False):
+    """
+    What a call may carry besides its endpoint, for both HTTP paths.
+
+    :param path_params: values of the route's ``{placeholders}``.
+    :param params: query parameters (``None`` values are left out).
+    :param json_body: a JSON body.
+    :param headers: extra headers.
+    :param form: multipart form fields.
+    :param files: multipart files.
+    :param content: a raw body (bytes, or a re-iterable of chunks with a length).
+    """
+
+    path_params: dict[str, str] | None
+    params: Mapping[str, Any] | None
+    json_body: Any
+    headers: Mapping[str, str] | None
+    form: Mapping[str, str] | None
+    files: FormFiles | None
+    content: Any
+
+
 def prepare_call(
     service: ServiceSpec,
     base_url: str,
     credentials: Credentials,
     endpoint: Endpoint,
-    *,
-    path_params: dict[str, str] | None = None,
-    params: Mapping[str, Any] | None = None,
-    json_body: Any = None,
-    headers: Mapping[str, str] | None = None,
-    form: Mapping[str, str] | None = None,
-    files: FormFiles | None = None,
-    content: Any = None,
+    **options: Unpack[CallOptions],
 ) -> PreparedCall:
     """Fill in the route and headers of one call."""
-    path = endpoint.path(path_params)
+    path = endpoint.path(options.get("path_params"))
     all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **credentials.headers}
-    all_headers.update(headers or {})
-    cleaned_params = {key: value for key, value in (params or {}).items() if value is not None}
+    all_headers.update(options.get("headers") or {})
+    cleaned_params = {key: value for key, value in (options.get("params") or {}).items() if value is not None}
     return PreparedCall(
         endpoint=endpoint,
         url=base_url.rstrip("/") + path,
         path=path,
         headers=all_headers,
         params=cleaned_params or None,
-        json_body=json_body,
-        form=form,
-        files=files,
-        content=content,
+        json_body=options.get("json_body"),
+        form=options.get("form"),
+        files=options.get("files"),
+        content=options.get("content"),
     )
 
 

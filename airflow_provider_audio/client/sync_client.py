@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Unpack
 
 import requests
 from tenacity import Retrying
@@ -11,7 +10,7 @@ from tenacity import Retrying
 from airflow_provider_audio.client.auth import Credentials
 from airflow_provider_audio.client.call import (
     ApiResponse,
-    FormFiles,
+    CallOptions,
     PreparedCall,
     interpret_response,
     prepare_call,
@@ -55,37 +54,14 @@ class SyncApiClient:
     def __repr__(self) -> str:
         return f"SyncApiClient(service={self.service.name!r}, base_url={self.base_url!r})"
 
-    def call(
-        self,
-        endpoint: Endpoint,
-        *,
-        path_params: dict[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        form: Mapping[str, str] | None = None,
-        files: FormFiles | None = None,
-        content: Any = None,
-    ) -> ApiResponse:
+    def call(self, endpoint: Endpoint, **options: Unpack[CallOptions]) -> ApiResponse:
         """
         Call ``endpoint``; retries as the policy allows, then returns or raises a typed error.
 
-        ``content`` is a raw body; an iterable one must yield its chunks anew on every iteration,
+        A raw ``content`` body that is an iterable must yield its chunks anew on every iteration,
         since a retry sends it again.
         """
-        prepared = prepare_call(
-            self.service,
-            self.base_url,
-            self.credentials,
-            endpoint,
-            path_params=path_params,
-            params=params,
-            json_body=json_body,
-            headers=headers,
-            form=form,
-            files=files,
-            content=content,
-        )
+        prepared = prepare_call(self.service, self.base_url, self.credentials, endpoint, **options)
         retrying = Retrying(**tenacity_arguments(self.retry_policy, endpoint))
         response: ApiResponse = retrying(self._send, prepared)
         return response
