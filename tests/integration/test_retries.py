@@ -219,7 +219,7 @@ async def test_get_is_retried_after_a_read_timeout(
 ) -> None:
     hook = audiostack(make_hook, audiostack_conn, timeouts=Timeouts(connect=2, read=0.5))
     audioform_id = await submit(mode, hook)
-    admin.fault(GET_MATCH, "slow", count=1, delay=1.5)
+    admin.fault(GET_MATCH, "slow", count=1, delay=4.0)
 
     started = time.monotonic()
     response = await call(mode, hook, routes.GET_AUDIOFORM, **get_args(audioform_id))
@@ -227,8 +227,9 @@ async def test_get_is_retried_after_a_read_timeout(
 
     assert response.status in (200, 202)
     assert admin.count(GET_ROUTE) == 2
-    # The first attempt was given up after the read timeout, well before the 1.5 s delay ended.
-    assert 0.5 <= elapsed < 1.5
+    # The first attempt was given up after the read timeout, well before the 4 s delay ended
+    # (the margin keeps this true on a loaded 2-core machine).
+    assert 0.5 <= elapsed < 3.0
 
 
 async def test_get_gives_up_after_max_attempts(
