@@ -209,6 +209,8 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
             self.remember(context, state)
         media_id = str(state["media_id"])
         context["ti"].xcom_push(key="media_id", value=media_id)
+        # Extra links are rendered at the end of every attempt, a deferring one included.
+        context["ti"].xcom_push(key=PLAYER_URL_XCOM_KEY, value="")
         if not state["completed"]:
             self._upload(context, hook, media_id, source, state)
             hook.complete_upload(media_id)

@@ -99,6 +99,9 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
             self.remember(context, attached)
         audioform_id = str(attached["audioform_id"])
         context["ti"].xcom_push(key="audioform_id", value=audioform_id)
+        # Airflow renders extra links at the end of every attempt, a deferring one included; an
+        # empty value until delivery keeps the link quiet instead of a "XCom not found" error.
+        context["ti"].xcom_push(key=AUDIO_URI_XCOM_KEY, value="")
         if "result" in attached:
             return self._deliver(context, audioform_id, attached["result"])
         trigger = AudioStackAudioformTrigger(
