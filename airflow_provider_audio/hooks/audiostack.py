@@ -102,6 +102,8 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
     default_conn_name = "audiostack_default"
     hook_name = "AudioStack"
 
+    _version: str | None = None
+
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         """Connection form: API key as password, optional base URL, extras for version and org."""
@@ -123,13 +125,17 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
 
     def response_version(self) -> str:
         """The ``version`` header to send on GET /audioforms/{id}, from the connection's extras."""
-        extra = self.get_connection(self.conn_id).extra_dejson
-        return self._checked_version(extra.get("version"))
+        if self._version is None:
+            extra = self.get_connection(self.conn_id).extra_dejson
+            self._version = self._checked_version(extra.get("version"))
+        return self._version
 
     async def aresponse_version(self) -> str:
-        """:meth:`response_version`, without blocking the event loop."""
-        connection = await self.aget_connection(self.conn_id)
-        return self._checked_version(connection.extra_dejson.get("version"))
+        """:meth:`response_version`, without blocking the event loop; read once per hook."""
+        if self._version is None:
+            connection = await self.aget_connection(self.conn_id)
+            self._version = self._checked_version(connection.extra_dejson.get("version"))
+        return self._version
 
     def _checked_version(self, value: Any) -> str:
         version = str(value) if value is not None else DEFAULT_AUDIOFORM_RESPONSE_VERSION
