@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator, conf
 
+from airflow_provider_audio.defaults import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError
-from airflow_provider_audio.triggers.base import DEFAULT_MAX_CONSECUTIVE_FAILURES
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

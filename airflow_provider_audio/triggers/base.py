@@ -10,16 +10,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_audio.defaults import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from airflow_provider_audio.exceptions import AudioServiceError
 
 if TYPE_CHECKING:
     from airflow_provider_audio.hooks.base import AudioServiceHook
 
 EventStatus = Literal["success", "error", "timeout"]
-
-# Transient failures in a row that a wait survives: with the default 10 s interval a service may be
-# unreachable for about a minute without failing an hour-long build.
-DEFAULT_MAX_CONSECUTIVE_FAILURES = 5
 
 
 @dataclass(frozen=True)
