@@ -245,8 +245,10 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         except AudioServiceNotFoundError:
             self.log.warning("Media %s from an earlier try no longer exists; starting over", media_id)
             return None
-        if media.status is MediaStatus.FAIL:
-            self.log.warning("Media %s from an earlier try failed to transcode; starting over", media_id)
+        if media.status in (MediaStatus.FAIL, MediaStatus.DELETED):
+            self.log.warning(
+                "Media %s from an earlier try is %s; starting over", media_id, media.status.value
+            )
             return None
         if media.status is not MediaStatus.NEW:
             stored["completed"] = True

@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -109,6 +109,8 @@ class Component:
     process: subprocess.Popen[bytes]
     log_path: Path
     log_file: IO[bytes]
+    #: Stopped on purpose by the test (:meth:`AirflowStack.stop`): its exit is not a failure.
+    stopped: bool = False
 
     @property
     def pgid(self) -> int:
@@ -177,6 +179,10 @@ class AirflowStack:
         self.components.append(component)
         return component
 
+    def start_triggerer(self, name: str = "triggerer") -> Component:
+        """Start a triggerer under ``name`` (a new name for a second one, after :meth:`stop`)."""
+        return self.start(name, [str(AIRFLOW), "triggerer", "--skip-serve-logs"])
+
     def airflow(self, *args: str, timeout: float = 120.0) -> str:
         """
         Run one ``airflow`` CLI command in this installation and return its stdout; raise if it fails
@@ -219,11 +225,16 @@ class AirflowStack:
         token: str = response.json()["access_token"]
         return token
 
-    def trigger(self, dag_id: str, run_id: str, token: str) -> dict[str, Any]:
+    def trigger(
+        self, dag_id: str, run_id: str, token: str, conf: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Create a manual run of ``dag_id`` through the public REST API; return the created run."""
+        body: dict[str, Any] = {"dag_run_id": run_id, "logical_date": None}
+        if conf is not None:
+            body["conf"] = dict(conf)
         response = requests.post(
             f"{self.api_url}/api/v2/dags/{dag_id}/dagRuns",
-            json={"dag_run_id": run_id, "logical_date": None},
+            json=body,
             headers={"Authorization": f"Bearer {token}"},
             timeout=30,
         )
@@ -244,9 +255,18 @@ class AirflowStack:
         finally:
             connection.close()
 
+    def component(self, name: str) -> Component:
+        """The component started under ``name`` (the latest, if several were)."""
+        for component in reversed(self.components):
+            if component.name == name:
+                return component
+        raise KeyError(f"no component {name!r}; started: {[c.name for c in self.components]}")
+
     def check_alive(self) -> None:
-        """Fail at once, naming the component, if one has exited."""
+        """Fail at once, naming the component, if one has exited (unless the test stopped it)."""
         for component in self.components:
+            if component.stopped:
+                continue
             code = component.process.poll()
             if code is not None:
                 raise AssertionError(f"{component.name} exited with code {code}")
@@ -307,6 +327,27 @@ class AirflowStack:
             component.log_file.close()
         return [f"{c.name}: {c.members()}" for c in alive]
 
+    def stop(
+        self,
+        component: Component,
+        sequence: Sequence[tuple[signal.Signals, float]] = STOP_SEQUENCE,
+    ) -> list[int]:
+        """
+        Stop one component as :meth:`stop_all` stops them all: each signal of ``sequence`` to its
+        process group (and session) in turn, with time to exit after each. It no longer counts for
+        :meth:`check_alive`; :meth:`stop_all` still sweeps its session at teardown.
+
+        Returns the processes of its session still alive at the end (should be none).
+        """
+        component.stopped = True
+        alive = [component]
+        for signum, grace in sequence:
+            component.signal(signum)
+            alive = self._wait_for_exit(alive, grace)
+            if not alive:
+                break
+        return component.members()
+
     @staticmethod
     def _wait_for_exit(components: list[Component], seconds: float) -> list[Component]:
         """The ``components`` that still have live processes after up to ``seconds``."""
@@ -346,8 +387,13 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-def component_env(home: Path, api_port: int, sandbox_url: str, jwt_secret: str) -> dict[str, str]:
-    """The environment of every Airflow process of the stack: :func:`clean_env` plus the settings."""
+def component_env(
+    home: Path, api_port: int, sandbox_url: str, jwt_secret: str, dags_folder: Path = DAGS_FOLDER
+) -> dict[str, str]:
+    """
+    The environment of every Airflow process of the stack: :func:`clean_env` plus the settings;
+    ``dags_folder`` is the one DAG bundle.
+    """
     api_url = f"http://127.0.0.1:{api_port}"
     env = clean_env()
     # SimpleAuthManager (the default) reads the users' passwords from this file; see the fixture.
@@ -363,14 +409,14 @@ def component_env(home: Path, api_port: int, sandbox_url: str, jwt_secret: str) 
             "AIRFLOW__CORE__PARALLELISM": "2",
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(
                 [
                     {
                         "name": "dags-folder",
                         "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
-                        "kwargs": {"path": str(DAGS_FOLDER)},
+                        "kwargs": {"path": str(dags_folder)},
                     }
                 ]
             ),
@@ -394,6 +440,9 @@ def component_env(home: Path, api_port: int, sandbox_url: str, jwt_secret: str) 
             "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
             "AIRFLOW_CONN_AUDIOSTACK_DEFAULT": json.dumps(
                 {"conn_type": "audiostack", "host": f"{sandbox_url}/audiostack", "password": SANDBOX_KEY}
+            ),
+            "AIRFLOW_CONN_AIOZSTREAM_DEFAULT": json.dumps(
+                {"conn_type": "aiozstream", "host": f"{sandbox_url}/aiozstream/api", "password": SANDBOX_KEY}
             ),
         }
     )
@@ -429,20 +478,19 @@ def start_sandbox(stack: AirflowStack) -> str:
     raise AssertionError(f"the sandbox did not announce its address within {SANDBOX_START_TIMEOUT:.0f} s")
 
 
-@pytest.fixture
-def airflow_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowStack]:
+@contextlib.contextmanager
+def running_stack(home: Path, dags_folder: Path = DAGS_FOLDER) -> Iterator[AirflowStack]:
     """
-    Sandbox, migrated DB, scheduler, triggerer, dag-processor and api-server, ready for a trigger.
-
-    The DAG folder is ``tests/scheduler/dags``; the test waits for its own DAG with
-    :meth:`AirflowStack.wait_until_ready`.
+    Sandbox, migrated DB, scheduler, triggerer, dag-processor and api-server in ``home``, parsing
+    ``dags_folder``; every component is stopped on leaving (failing if a process outlives SIGKILL).
     """
-    home = tmp_path_factory.mktemp("airflow-scheduler")
     api_port = free_port()
     stack = AirflowStack(home=home, env=clean_env(), api_url=f"http://127.0.0.1:{api_port}")
     try:
         stack.sandbox_url = start_sandbox(stack)
-        stack.env = component_env(home, api_port, stack.sandbox_url, jwt_secret=secrets.token_urlsafe(64))
+        stack.env = component_env(
+            home, api_port, stack.sandbox_url, jwt_secret=secrets.token_urlsafe(64), dags_folder=dags_folder
+        )
         (home / "passwords.json").write_text(json.dumps({ADMIN_USER: stack.admin_password}))
         stack.airflow("db", "migrate", timeout=MIGRATE_TIMEOUT)
         stack.start(
@@ -451,7 +499,7 @@ def airflow_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowS
         # --skip-serve-logs: their log servers would listen on every interface, on fixed ports
         # (8793, 8794); the api-server reads the task logs from the shared AIRFLOW_HOME instead.
         stack.start("scheduler", [str(AIRFLOW), "scheduler", "--skip-serve-logs"])
-        stack.start("triggerer", [str(AIRFLOW), "triggerer", "--skip-serve-logs"])
+        stack.start_triggerer()
         stack.start("dag-processor", [str(AIRFLOW), "dag-processor"])
         yield stack
     except BaseException:
@@ -462,3 +510,15 @@ def airflow_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowS
         survivors = stack.stop_all()
         print(f"stopped {len(stack.components)} components in {time.monotonic() - stopping:.1f} s")
         assert not survivors, f"processes outlived SIGKILL: {survivors}"
+
+
+@pytest.fixture
+def airflow_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowStack]:
+    """
+    Sandbox, migrated DB, scheduler, triggerer, dag-processor and api-server, ready for a trigger.
+
+    The DAG folder is ``tests/scheduler/dags``; the test waits for its own DAG with
+    :meth:`AirflowStack.wait_until_ready`.
+    """
+    with running_stack(tmp_path_factory.mktemp("airflow-scheduler")) as stack:
+        yield stack
