@@ -169,7 +169,9 @@ class AudioServiceHook(BaseHook):
 
         Written under a temporary name and renamed when the byte count matches the announced size,
         so no partial file is ever left at ``destination``. The API key is not sent to the file's URL.
+        The connection's timeouts and retry bounds apply, even when no API call came first.
         """
+        self.get_conn()  # reads the connection's limits into self.timeouts / self.retry_policy
         downloaded = download_file(
             url,
             destination,

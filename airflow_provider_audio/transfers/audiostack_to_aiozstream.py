@@ -58,7 +58,7 @@ class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
 
     def open_source(self, context: Context) -> UploadSource:
         audiostack = AudioStackHook(self.audiostack_conn_id)
-        audiostack.get_conn()  # reads the connection's timeouts, used for the delivery stream too
+        audiostack.get_conn()  # reads the connection's limits, used for the delivery stream too
         uri = self.audio_uri
         if uri is None:
             assert self.audioform_id is not None
@@ -71,7 +71,9 @@ class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
             uri = status.uri
             duration = status.result.get("durationSeconds")
             self._delivered_duration = float(duration) if isinstance(duration, int | float) else None
-        return HttpSource(uri, timeouts=audiostack.timeouts, service="audiostack")
+        return HttpSource(
+            uri, timeouts=audiostack.timeouts, service="audiostack", retry_policy=audiostack.retry_policy
+        )
 
     def source_duration(self, source: UploadSource) -> float | None:
         if self.duration_seconds is not None:

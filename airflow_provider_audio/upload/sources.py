@@ -14,8 +14,12 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from urllib.parse import urlparse
 
 import requests
+from tenacity import Retrying
 
 from airflow_provider_audio.client.download import as_destination
+from airflow_provider_audio.client.endpoint import Endpoint
+from airflow_provider_audio.client.messages import error_for_status, parse_body
+from airflow_provider_audio.client.retry import RetryPolicy, tenacity_arguments
 from airflow_provider_audio.client.timeouts import Timeouts
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceTransportError
 
@@ -69,17 +73,24 @@ class FileSource:
             yield handle
 
 
+# Reading a delivered file is a GET: safe to repeat on a dropped connection, a 5xx or a 429.
+_READ_SOURCE = Endpoint(name="read_upload_source", method="GET", route="{url}")
+
+
 class HttpSource:
     """
     A file served over HTTP (a delivered audio file), streamed, never stored.
 
     The size comes from the server's Content-Length; reading from an offset asks for a byte range
-    and, if the server ignores ranges, skips the bytes before it.
+    and, if the server ignores ranges, skips the bytes before it. Every opening is retried on
+    transient failures, and must announce the same size as the first: a response that announces
+    another (a truncated or substituted file) is refused rather than uploaded.
 
     :param url: the file's URL (no credentials are sent).
     :param session: a ``requests`` session to reuse.
     :param timeouts: connect/read timeouts.
     :param service: the service serving the file, for error messages.
+    :param retry_policy: retry bounds for opening the file.
     """
 
     def __init__(
@@ -89,12 +100,15 @@ class HttpSource:
         session: requests.Session | None = None,
         timeouts: Timeouts | None = None,
         service: str = "download",
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         self.url = url
         self.session = session or requests.Session()
         self.timeouts = timeouts or Timeouts()
         self.service = service
+        self.retry_policy = retry_policy or RetryPolicy()
         self.name = Path(urlparse(url).path).name or "audio"
+        self.size = 0  # unknown until the first answer
         with self._get(0) as response:
             length = response.headers.get("Content-Length")
         if not length:
@@ -107,6 +121,11 @@ class HttpSource:
         return f"HttpSource({self.name!r}, size={self.size})"
 
     def _get(self, offset: int) -> requests.Response:
+        retrying = Retrying(**tenacity_arguments(self.retry_policy, _READ_SOURCE))
+        response: requests.Response = retrying(self._get_once, offset)
+        return response
+
+    def _get_once(self, offset: int) -> requests.Response:
         # The raw stream is read as is: ask for the file's own bytes, never a gzip'd transfer.
         headers = {"Accept-Encoding": "identity"}
         if offset:
@@ -118,8 +137,22 @@ class HttpSource:
         except requests.RequestException as error:
             raise self._error(f"{type(error).__name__}: {error}") from None
         if response.status_code >= 400:
+            with response:
+                raise error_for_status(
+                    service=self.service,
+                    method="GET",
+                    route=urlparse(self.url).path,
+                    status=response.status_code,
+                    headers=response.headers,
+                    body=parse_body(response.content),
+                    retry_after_headers=("Retry-After",),
+                )
+        total = _announced_total(response)
+        if self.size and total is not None and total != self.size:
             response.close()
-            raise self._error(f"HTTP {response.status_code} while reading the source")
+            raise self._error(
+                f"the source announced {self.size} bytes when first opened and {total} bytes now"
+            )
         return response
 
     def _error(self, message: str) -> AudioServiceTransportError:
@@ -140,6 +173,15 @@ class HttpSource:
             if offset and response.status_code != 206:
                 _skip(stream, offset)
             yield stream
+
+
+def _announced_total(response: requests.Response) -> int | None:
+    """The whole file's size as a response announces it (a range's total, or the body's length)."""
+    if response.status_code == 206:
+        total = response.headers.get("Content-Range", "").rpartition("/")[2]
+        return int(total) if total.isdigit() else None
+    length = response.headers.get("Content-Length")
+    return int(length) if length and length.isdigit() else None
 
 
 def _skip(stream: Readable, count: int) -> None:

@@ -170,6 +170,31 @@ def test_connection_extras_set_timeouts_and_retries(monkeypatch: pytest.MonkeyPa
     assert explicit.retry_policy.max_attempts == 1
 
 
+@pytest.mark.parametrize("hook_class", HOOKS)
+def test_connection_limits_apply_to_a_download_from_a_fresh_hook(
+    hook_class: type[AudioServiceHook], monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    # Operators download with a hook made just for it (no API call first): the connection's read
+    # timeout and attempts must still bound the download (found by tests/faults).
+    extra = {"read_timeout": 0.5, "max_attempts": 2}
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AUDIO_LIMITS",
+        json.dumps({"conn_type": hook_class.conn_type, "password": "k", "extra": extra}),
+    )
+    seen: dict[str, Any] = {}
+
+    def fake_download(url: str, destination: Any, **kwargs: Any) -> Any:
+        seen.update(kwargs)
+        from airflow_provider_audio.client.download import DownloadedFile
+
+        return DownloadedFile(path=str(destination), size_bytes=1, content_type=None)
+
+    monkeypatch.setattr("airflow_provider_audio.hooks.base.download_file", fake_download)
+    hook_class("audio_limits").download("https://cdn.example.test/a.wav", tmp_path / "a.wav")
+    assert seen["timeouts"].read == 0.5
+    assert seen["retry_policy"].max_attempts == 2
+
+
 def test_bad_limit_extras_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(
         "AIRFLOW_CONN_AUDIOSTACK_BADLIMITS",
