@@ -1,0 +1,334 @@
+"""
+The measured side of the triggerer-scale benchmark: one process, one way of waiting on N builds.
+
+``python -m bench.triggerer_child MODE --url AUDIOSTACK_URL --key KEY --count N --interval S
+--build S --report FILE``, with MODE one of:
+
+- ``triggers``: N ``AudioStackAudioformTrigger`` s in one asyncio loop, each ``run()`` consumed as
+  a task (as the triggerer does), with a watchdog coroutine measuring how long the loop is blocked;
+- ``threads``: the official SDK's way, a blocking ``requests`` poll loop per job in a thread
+  (``Audioform.get(wait=True)``: module-level ``requests.get`` per poll, a line printed per poll),
+  at the same interval;
+- ``costs``: what each trigger pays once and per poll, measured one piece at a time.
+
+The child submits the N audioforms itself (a plain ``requests`` session), then measures from
+just before the waits start: CPU seconds (``getrusage``), RSS before and peak RSS after
+(``VmHWM``, reset to the current RSS first), and for each build the lag between the earliest
+moment it can have finished (the time its POST was sent + the build seconds) and its event.
+Log lines (the triggers' "Still working", the SDK's "please wait") go to stdout, which the
+parent sends to a file. The report is one JSON object written to ``--report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+CONN_ID = "audiostack_default"
+#: The smallest audioform the sandbox renders: one short sentence, no bed (renders in ~1 ms).
+AUDIOFORM: dict[str, Any] = {
+    "header": {"version": "1"},
+    "assets": {
+        "narrator": {"type": "voice", "voiceAlias": "sara"},
+        "line": {"type": "tts", "text": "Benchmark build.", "voiceRef": "narrator"},
+    },
+    "production": {"arrangement": {"sections": [{"layers": [{"clips": [{"assetRef": "line"}]}]}]}},
+    "delivery": {"encoderPreset": "wav"},
+}
+WATCHDOG_SECONDS = 0.010
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _kib(field_name: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    raise KeyError(field_name)
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def submit(url: str, key: str, count: int) -> list[tuple[str, float]]:
+    """Submit ``count`` audioforms; ``(audioform_id, monotonic time the POST was sent)`` each."""
+    import requests
+
+    submitted = []
+    with requests.Session() as session:
+        for _ in range(count):
+            sent = time.monotonic()
+            response = session.post(
+                f"{url}/audioforms", json={"audioform": AUDIOFORM}, headers={"x-api-key": key}, timeout=30
+            )
+            response.raise_for_status()
+            submitted.append((str(response.json()["data"]["audioformId"]), sent))
+    return submitted
+
+
+class Watchdog:
+    """Sleeps ``WATCHDOG_SECONDS`` again and again, recording how late each wake-up is."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, float]] = []  # (monotonic wake-up time, overshoot seconds)
+        self.stopped = False
+
+    async def run(self) -> None:
+        while not self.stopped:
+            before = time.monotonic()
+            await asyncio.sleep(WATCHDOG_SECONDS)
+            now = time.monotonic()
+            self.samples.append((now, now - before - WATCHDOG_SECONDS))
+
+
+async def wait_with_triggers(
+    submitted: list[tuple[str, float]], interval: float, limit: float
+) -> dict[str, Any]:
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
+    from airflow_provider_audio.triggers.audiostack import AudioStackAudioformTrigger
+
+    # When each build's first poll returned: the start-up phase ends when every trigger has
+    # polled once. A wrapper around the hook's poll records it without changing what it does.
+    first_polls: dict[str, float] = {}
+    poll = AudioStackHook.aget_build
+
+    async def recorded_poll(self: AudioStackHook, resource: str, resource_id: str) -> Any:
+        try:
+            return await poll(self, resource, resource_id)
+        finally:
+            first_polls.setdefault(resource_id, time.monotonic())
+
+    AudioStackHook.aget_build = recorded_poll  # type: ignore[method-assign]
+    events: dict[str, tuple[float, str]] = {}
+    watchdog = Watchdog()
+    watch = asyncio.create_task(watchdog.run())
+    await asyncio.sleep(0.1)
+    rss_before = _kib("VmRSS")
+    peak_reset = _reset_peak()
+    cpu_before = _cpu()
+    started = time.monotonic()
+    deadline = time.time() + limit
+
+    async def consume(trigger: AudioStackAudioformTrigger) -> None:
+        # What the triggerer does with a trigger: iterate run() until its (first) event.
+        generator = trigger.run()
+        try:
+            event = await generator.__anext__()
+            events[trigger.audioform_id] = (time.monotonic(), str(event.payload["status"]))
+        finally:
+            await generator.aclose()
+
+    triggers = [
+        AudioStackAudioformTrigger(
+            conn_id=CONN_ID, audioform_id=audioform_id, poll_interval=interval, deadline=deadline
+        )
+        for audioform_id, _ in submitted
+    ]
+    tasks = [asyncio.create_task(consume(trigger)) for trigger in triggers]
+    _, pending = await asyncio.wait(tasks, timeout=limit + 30)
+    for task in pending:
+        task.cancel()
+    finished = time.monotonic()
+    cpu = _cpu() - cpu_before
+    peak = _kib("VmHWM")
+    watchdog.stopped = True
+    await watch
+    failures = [
+        str(task.exception()) for task in tasks if task.done() and not task.cancelled() and task.exception()
+    ]
+    return {
+        "started": started,
+        "finished": finished,
+        "cpu": cpu,
+        "rss_before_kib": rss_before,
+        "peak_kib": peak,
+        "peak_reset": peak_reset,
+        "events": {audioform_id: list(value) for audioform_id, value in events.items()},
+        "pending": len(pending),
+        "failures": failures[:5],
+        "watchdog": [[at - started, late] for at, late in watchdog.samples],
+        "all_polled_once": max(first_polls.values(), default=finished) - started,
+    }
+
+
+def wait_with_threads(
+    submitted: list[tuple[str, float]], url: str, key: str, interval: float, limit: float
+) -> dict[str, Any]:
+    import requests
+
+    events: dict[str, tuple[float, str]] = {}
+    lock = threading.Lock()
+    rss_before = _kib("VmRSS")
+    peak_reset = _reset_peak()
+    cpu_before = _cpu()
+    started = time.monotonic()
+    stop_at = started + limit
+
+    def wait(audioform_id: str) -> None:
+        # audiostack.Audioform.get(audioform_id, wait=True) of the official SDK, at `interval`.
+        headers = {"x-api-key": key, "version": "2"}
+        while time.monotonic() < stop_at:
+            response = requests.get(f"{url}/audioforms/{audioform_id}", headers=headers, timeout=60)
+            if response.status_code != 202:
+                body = response.json()
+                status = "success" if response.status_code == 200 and not body["data"]["errors"] else "error"
+                with lock:
+                    events[audioform_id] = (time.monotonic(), status)
+                return
+            print("Audioform build in progress, please wait...", flush=False)
+            time.sleep(interval)
+
+    with ThreadPoolExecutor(max_workers=len(submitted)) as pool:
+        futures = [pool.submit(wait, audioform_id) for audioform_id, _ in submitted]
+        failures = [str(error) for future in futures if (error := future.exception(timeout=limit + 60))]
+    finished = time.monotonic()
+    return {
+        "started": started,
+        "finished": finished,
+        "cpu": _cpu() - cpu_before,
+        "rss_before_kib": rss_before,
+        "peak_kib": _kib("VmHWM"),
+        "peak_reset": peak_reset,
+        "events": {audioform_id: list(value) for audioform_id, value in events.items()},
+        "pending": len(submitted) - len(events),
+        "failures": failures[:5],
+        "watchdog": [],
+        "all_polled_once": 0.0,
+    }
+
+
+async def measure_costs(url: str, audioform_id: str, samples: int) -> dict[str, Any]:
+    """CPU ms and RSS KiB of each piece a trigger pays, each measured ``samples`` times in a row."""
+    import httpx
+
+    from airflow_provider_audio.client import RetryPolicy
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
+
+    results: dict[str, Any] = {}
+
+    # Everything made stays alive until the end, so freed memory is not reused by the next piece.
+    kept: list[Any] = []
+
+    async def piece(name: str, make: Any) -> None:
+        kept.append(await make())  # a first one pays one-time costs (imports, caches)
+        rss = _kib("VmRSS")
+        cpu = _cpu()
+        for _ in range(samples):
+            kept.append(await make())
+        results[name] = {
+            "cpu_ms": (_cpu() - cpu) / samples * 1000,
+            "rss_kib": (_kib("VmRSS") - rss) / samples,
+        }
+
+    hook = AudioStackHook(CONN_ID, retry_policy=RetryPolicy.no_retries())
+
+    async def read_connection() -> Any:
+        return await hook.aget_connection(CONN_ID)
+
+    async def new_client() -> Any:
+        fresh = AudioStackHook(CONN_ID, retry_policy=RetryPolicy.no_retries())
+        await fresh.aget_client()
+        return fresh
+
+    async def bare_httpx() -> Any:
+        return httpx.AsyncClient()
+
+    import ssl
+
+    shared = ssl.create_default_context()
+
+    async def httpx_shared_ssl() -> Any:
+        return httpx.AsyncClient(verify=shared)
+
+    async def response_version() -> Any:
+        return await hook.aresponse_version()
+
+    await piece("aget_connection", read_connection)
+    await piece("hook.aget_client (AsyncApiClient)", new_client)
+    await piece("httpx.AsyncClient()", bare_httpx)
+    await piece("httpx.AsyncClient(verify=shared SSLContext)", httpx_shared_ssl)
+    await piece("aresponse_version (same hook again)", response_version)
+    await hook.aget_client()
+
+    async def poll() -> Any:
+        return await hook.aget_build("audioform", audioform_id)
+
+    await poll()  # the connection to the sandbox is open from here on
+    await piece("aget_build (one poll, client reused)", poll)
+    # What a trigger pays when it ends: its hook closes (and frees) its client.
+    hooks = [item for item in kept if isinstance(item, AudioStackHook)]
+    cpu = _cpu()
+    for item in hooks:
+        await item.aclose()
+    results["hook.aclose (a trigger ending)"] = {
+        "cpu_ms": (_cpu() - cpu) / max(len(hooks), 1) * 1000,
+        "rss_kib": float("nan"),
+    }
+    for item in kept:
+        if isinstance(item, httpx.AsyncClient):
+            await item.aclose()
+    await hook.aclose()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["triggers", "threads", "costs"])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--interval", type=float, default=5.0)
+    parser.add_argument("--build", type=float, default=60.0)
+    parser.add_argument("--report", type=Path, required=True)
+    args = parser.parse_args()
+    os.environ["AIRFLOW_CONN_AUDIOSTACK_DEFAULT"] = json.dumps(
+        {"conn_type": "audiostack", "host": args.url, "password": args.key}
+    )
+    # Both modes import the same modules, so neither is charged for the other's imports.
+    import airflow.sdk  # noqa: F401
+    import httpx  # noqa: F401
+    import requests  # noqa: F401
+
+    import airflow_provider_audio.triggers.audiostack  # noqa: F401
+
+    # Time the waits may take at most: the build, a few intervals, and slack for a loaded machine.
+    limit = args.build + 6 * args.interval + 120
+    if args.mode == "costs":
+        submitted = submit(args.url, args.key, 1)
+        report: dict[str, Any] = {"costs": asyncio.run(measure_costs(args.url, submitted[0][0], 200))}
+    else:
+        submit_started = time.monotonic()
+        submitted = submit(args.url, args.key, args.count)
+        submit_seconds = time.monotonic() - submit_started
+        if args.mode == "triggers":
+            report = asyncio.run(wait_with_triggers(submitted, args.interval, limit))
+        else:
+            report = wait_with_threads(submitted, args.url, args.key, args.interval, limit)
+        report["submitted"] = {audioform_id: sent for audioform_id, sent in submitted}
+        report["submit_seconds"] = submit_seconds
+    sys.stdout.flush()
+    args.report.write_text(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
