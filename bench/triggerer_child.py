@@ -167,6 +167,7 @@ async def wait_with_triggers(
         "failures": failures[:5],
         "watchdog": [[at - started, late] for at, late in watchdog.samples],
         "all_polled_once": max(first_polls.values(), default=finished) - started,
+        "runnable_max": 0,
     }
 
 
@@ -197,14 +198,39 @@ def wait_with_threads(
             print("Audioform build in progress, please wait...", flush=False)
             time.sleep(interval)
 
+    # How many of this process's threads the kernel finds runnable ("R"), once a second; the
+    # sampler's own CPU time is taken out of the figure.
+    runnable: list[int] = []
+    sampler_cpu = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(1.0):
+            count = 0
+            for task in os.listdir("/proc/self/task"):
+                try:
+                    with open(f"/proc/self/task/{task}/stat") as stat:
+                        count += stat.read().rsplit(")", 1)[1].split()[0] == "R"
+                except OSError:
+                    continue
+            runnable.append(count)
+        sampler_cpu[0] = time.thread_time()
+
+    sampler = threading.Thread(target=sample, name="runnable-sampler")
+    sampler.start()
     with ThreadPoolExecutor(max_workers=len(submitted)) as pool:
         futures = [pool.submit(wait, audioform_id) for audioform_id, _ in submitted]
         failures = [str(error) for future in futures if (error := future.exception(timeout=limit + 60))]
     finished = time.monotonic()
+    cpu = _cpu() - cpu_before
+    done.set()
+    sampler.join(timeout=30)
     return {
         "started": started,
         "finished": finished,
-        "cpu": _cpu() - cpu_before,
+        "cpu": cpu - sampler_cpu[0],
+        "runnable_max": max(runnable, default=0),
+        "runnable_samples": runnable,
         "rss_before_kib": rss_before,
         "peak_kib": _kib("VmHWM"),
         "peak_reset": peak_reset,

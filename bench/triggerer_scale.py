@@ -65,6 +65,7 @@ class Waits:
     all_polled_once: float
     event_times: tuple[float, float]
     peak_reset: bool
+    runnable_max: int
 
     @property
     def cpu_per_poll_ms(self) -> float:
@@ -126,6 +127,7 @@ def run_mode(sandbox: Sandbox, mode: str) -> Waits:
         failures=list(report["failures"]),
         all_polled_once=float(report["all_polled_once"]),
         peak_reset=bool(report["peak_reset"]),
+        runnable_max=int(report["runnable_max"]),
         event_times=(
             min((value[0] - report["started"] for value in events.values()), default=float("nan")),
             max((value[0] - report["started"] for value in events.values()), default=float("nan")),
@@ -303,7 +305,9 @@ def where_the_time_goes(triggers: Waits, threads: Waits, costs: dict[str, dict[s
         )
     text += (
         f", then {poll:.1f} ms per poll (the request, the answer, a log line), where the threads pay "
-        f"{threads.cpu_per_poll_ms:.1f} ms per poll all included. Started together, the triggers poll in "
+        f"{threads.cpu_per_poll_ms:.1f} ms per poll all included (up to {threads.runnable_max} of their "
+        "threads runnable at once, sampled once a second from `/proc`; the sampler's own CPU is not "
+        "counted). Started together, the triggers poll in "
         f"step (the bursts of late wake-ups above, one per round), so each round's {COUNT:,} answers arrive "
         f"together and are handled back to back in the loop (about {COUNT * poll / 1000:.1f} s of CPU a "
         "round): that is where the long blocks come from. A trigger's "
