@@ -18,6 +18,7 @@ import requests
 from tenacity import Retrying
 
 from airflow_provider_audio.client.endpoint import Endpoint
+from airflow_provider_audio.client.messages import error_for_file_response
 from airflow_provider_audio.client.retry import RetryPolicy, tenacity_arguments
 from airflow_provider_audio.client.timeouts import Timeouts
 from airflow_provider_audio.exceptions import AudioServiceError, AudioServiceTransportError
@@ -98,17 +99,7 @@ def _download_once(
             url, headers=headers, stream=True, timeout=(timeouts.connect, timeouts.read)
         ) as response:
             if response.status_code >= 400:
-                from airflow_provider_audio.client.messages import error_for_status, parse_body
-
-                raise error_for_status(
-                    service=service,
-                    method="GET",
-                    route=route,
-                    status=response.status_code,
-                    headers=response.headers,
-                    body=parse_body(response.content),
-                    retry_after_headers=("Retry-After",),
-                )
+                raise error_for_file_response(service=service, method="GET", route=route, response=response)
             announced = response.headers.get("Content-Length")
             written = 0
             with temporary.open("wb") as sink:

@@ -139,3 +139,21 @@ def error_for_status(
     if status == 404:
         return AudioServiceNotFoundError(**kwargs)
     return AudioServiceRequestError(**kwargs)
+
+
+def error_for_file_response(*, service: str, method: str, route: str, response: Any) -> AudioServiceError:
+    """
+    The typed error for a failed request to a file URL (a delivery, a presigned upload), made with
+    ``requests`` outside the API client; such URLs speak plain HTTP and honour ``Retry-After`` only.
+
+    :param response: the ``requests.Response`` with an error status.
+    """
+    return error_for_status(
+        service=service,
+        method=method,
+        route=route,
+        status=response.status_code,
+        headers=response.headers,
+        body=parse_body(response.content),
+        retry_after_headers=("Retry-After",),
+    )

@@ -9,7 +9,7 @@ import requests
 from tenacity import Retrying
 
 from airflow_provider_audio.client.endpoint import Endpoint
-from airflow_provider_audio.client.messages import error_for_status, parse_body
+from airflow_provider_audio.client.messages import error_for_file_response
 from airflow_provider_audio.client.retry import RetryPolicy, tenacity_arguments
 from airflow_provider_audio.client.timeouts import Timeouts
 from airflow_provider_audio.exceptions import AudioServiceTransportError
@@ -62,14 +62,6 @@ def put_file(
                     api_message=f"{type(error).__name__} while uploading {source.name}",
                 ) from None
         if response.status_code >= 400:
-            raise error_for_status(
-                service=service,
-                method="PUT",
-                route=route,
-                status=response.status_code,
-                headers=response.headers,
-                body=parse_body(response.content),
-                retry_after_headers=("Retry-After",),
-            )
+            raise error_for_file_response(service=service, method="PUT", route=route, response=response)
 
     Retrying(**tenacity_arguments(retry_policy or RetryPolicy(), _PRESIGNED_PUT))(attempt)

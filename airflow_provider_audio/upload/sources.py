@@ -18,7 +18,7 @@ from tenacity import Retrying
 
 from airflow_provider_audio.client.download import as_destination
 from airflow_provider_audio.client.endpoint import Endpoint
-from airflow_provider_audio.client.messages import error_for_status, parse_body
+from airflow_provider_audio.client.messages import error_for_file_response
 from airflow_provider_audio.client.retry import RetryPolicy, tenacity_arguments
 from airflow_provider_audio.client.timeouts import Timeouts
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceTransportError
@@ -138,14 +138,8 @@ class HttpSource:
             raise self._error(f"{type(error).__name__}: {error}") from None
         if response.status_code >= 400:
             with response:
-                raise error_for_status(
-                    service=self.service,
-                    method="GET",
-                    route=urlparse(self.url).path,
-                    status=response.status_code,
-                    headers=response.headers,
-                    body=parse_body(response.content),
-                    retry_after_headers=("Retry-After",),
+                raise error_for_file_response(
+                    service=self.service, method="GET", route=urlparse(self.url).path, response=response
                 )
         total = _announced_total(response)
         if self.size and total is not None and total != self.size:
