@@ -16,7 +16,7 @@ from typing import Any
 
 from airflow.sdk import AssetAlias, TaskGroup, XComArg, task
 
-from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
 from airflow_provider_audio.operators.aiozstream import AiozStreamUpdateMediaOperator
 from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
 from airflow_provider_audio.transfers.audiostack_to_aiozstream import AudioStackToAiozStreamOperator
@@ -29,10 +29,11 @@ DESCRIPTION_CHARS = 240
 
 
 @task
-def unpublished(
-    articles: list[dict[str, Any]], conn_id: str = AiozStreamHook.default_conn_name
-) -> list[dict[str, Any]]:
+def unpublished(articles: list[dict[str, Any]], conn_id: str = AIOZSTREAM_CONN_ID) -> list[dict[str, Any]]:
     """The articles that have no media on AIOZ Stream yet (done or still transcoding)."""
+    # Imported here, on the worker: parsing the DAG file does not load the HTTP client.
+    from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+
     hook = AiozStreamHook(conn_id)
     todo = []
     for article in articles:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_audio.client import ApiResponse, Credentials, SyncApiClient
 from airflow_provider_audio.client.auth import bearer
 from airflow_provider_audio.client.routes import aimlapi as routes
+from airflow_provider_audio.defaults import AIMLAPI_CONN_ID
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceNotFoundError
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.models.aimlapi import StableAudioRequest, parse_stable_audio_request
@@ -98,7 +99,7 @@ class AimlApiHook(AudioServiceHook):
 
     service = routes.SERVICE
     conn_type = "aimlapi"
-    default_conn_name = "aimlapi_default"
+    default_conn_name = AIMLAPI_CONN_ID
     hook_name = "AIML API"
 
     @classmethod

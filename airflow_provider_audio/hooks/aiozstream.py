@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_audio.client import ApiResponse, Credentials, SyncApiClient
 from airflow_provider_audio.client.auth import bearer, key_pair
 from airflow_provider_audio.client.routes import aiozstream as routes
+from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
 from airflow_provider_audio.exceptions import (
     AudioInputError,
     AudioJobFailedError,
@@ -173,7 +174,7 @@ class AiozStreamHook(AudioServiceHook):
 
     service = routes.SERVICE
     conn_type = "aiozstream"
-    default_conn_name = "aiozstream_default"
+    default_conn_name = AIOZSTREAM_CONN_ID
     hook_name = "AIOZ Stream"
 
     @classmethod

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_audio.client import ApiResponse, Credentials, SyncApiClient
 from airflow_provider_audio.client.auth import api_key_header, bearer
 from airflow_provider_audio.client.routes import audiopod as routes
+from airflow_provider_audio.defaults import AUDIOPOD_CONN_ID
+from airflow_provider_audio.defaults import PREVIEW_FORMATS as PREVIEW_FORMATS
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.models.audiopod import (
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
     from airflow_provider_audio.voice_samples import VoiceSample
 
 AUTH_SCHEMES = ("api_key", "bearer")
-PREVIEW_FORMATS = ("mp3", "wav")
 
 
 class VoiceStatus(enum.StrEnum):
@@ -134,7 +135,7 @@ class AudioPodHook(AudioServiceHook):
 
     service = routes.SERVICE
     conn_type = "audiopod"
-    default_conn_name = "audiopod_default"
+    default_conn_name = AUDIOPOD_CONN_ID
     hook_name = "AudioPod AI"
 
     @classmethod

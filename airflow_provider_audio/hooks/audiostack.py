@@ -11,6 +11,7 @@ from airflow_provider_audio.client import ApiResponse, Credentials, SyncApiClien
 from airflow_provider_audio.client.auth import api_key_header
 from airflow_provider_audio.client.download import DownloadedFile
 from airflow_provider_audio.client.routes import audiostack as routes
+from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID, MAX_BATCH_ITEMS
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.hooks.audiostack_classic import AudioStackClassicMixin
 from airflow_provider_audio.hooks.audiostack_files import AudioStackFilesMixin
@@ -74,6 +75,7 @@ def submitted_from_response(response: ApiResponse) -> SubmittedAudioform:
 
 
 __all__ = [
+    "MAX_BATCH_ITEMS",
     "AudioStackHook",
     "AudioformStatus",
     "BuildState",
@@ -81,9 +83,6 @@ __all__ = [
     "SubmittedAudioform",
     "audioform_status",
 ]
-
-# POST /audioforms/batches takes at most this many items.
-MAX_BATCH_ITEMS = 1000
 
 
 class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
@@ -99,7 +98,7 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
 
     service = routes.SERVICE
     conn_type = "audiostack"
-    default_conn_name = "audiostack_default"
+    default_conn_name = AUDIOSTACK_CONN_ID
     hook_name = "AudioStack"
 
     _version: str | None = None

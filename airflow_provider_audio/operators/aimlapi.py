@@ -7,14 +7,16 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_audio.defaults import AIMLAPI_CONN_ID
 from airflow_provider_audio.exceptions import AudioJobFailedError, AudioServiceNotFoundError
-from airflow_provider_audio.hooks.aimlapi import AimlApiHook, GenerationStatus
-from airflow_provider_audio.models.aimlapi import StableAudioRequest, parse_stable_audio_request
 from airflow_provider_audio.operators.waiting import WaitingOperator
-from airflow_provider_audio.triggers.aimlapi import AimlApiGenerationTrigger
 
+# Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
+
+    from airflow_provider_audio.hooks.aimlapi import AimlApiHook
+    from airflow_provider_audio.models.aimlapi import StableAudioRequest
 
 # AIML API's own example polls every 10 s; a 47 s clip takes about a minute to generate.
 DEFAULT_POLL_INTERVAL = 10.0
@@ -56,7 +58,7 @@ class AimlApiGenerateAudioOperator(WaitingOperator):
         seconds_start: int | None = None,
         steps: int | None = None,
         output_path: str | os.PathLike[str] | ObjectStoragePath | None = None,
-        conn_id: str = AimlApiHook.default_conn_name,
+        conn_id: str = AIMLAPI_CONN_ID,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         job_timeout: timedelta = DEFAULT_GENERATION_TIMEOUT,
         **kwargs: Any,
@@ -71,6 +73,8 @@ class AimlApiGenerateAudioOperator(WaitingOperator):
 
     def request(self) -> StableAudioRequest:
         """The rendered request, validated."""
+        from airflow_provider_audio.models.aimlapi import parse_stable_audio_request
+
         body: dict[str, Any] = {"model": "stable-audio", "prompt": self.prompt}
         for name in ("seconds_start", "seconds_total", "steps"):
             value = getattr(self, name)
@@ -79,6 +83,9 @@ class AimlApiGenerateAudioOperator(WaitingOperator):
         return parse_stable_audio_request(body)
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.hooks.aimlapi import AimlApiHook
+        from airflow_provider_audio.triggers.aimlapi import AimlApiGenerationTrigger
+
         request = self.request()
         hook = AimlApiHook(self.conn_id)
         state = self._reattach(hook, self.recall(context))
@@ -98,6 +105,8 @@ class AimlApiGenerateAudioOperator(WaitingOperator):
         return result
 
     def _reattach(self, hook: AimlApiHook, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+        from airflow_provider_audio.hooks.aimlapi import GenerationStatus
+
         if not stored or not stored.get("generation_id"):
             return None
         try:
@@ -128,6 +137,8 @@ class AimlApiGenerateAudioOperator(WaitingOperator):
             "credits_used": result.get("credits_used"),
         }
         if self.output_path is not None:
+            from airflow_provider_audio.hooks.aimlapi import AimlApiHook
+
             downloaded = AimlApiHook(self.conn_id).download(str(url), self.output_path)
             output["output_path"] = downloaded.path
             output["size_bytes"] = downloaded.size_bytes

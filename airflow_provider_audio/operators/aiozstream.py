@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_audio.audio_files import wav_duration_seconds
+from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
 from airflow_provider_audio.exceptions import (
     AudioCostGuardError,
     AudioInputError,
@@ -17,20 +17,18 @@ from airflow_provider_audio.exceptions import (
     AudioServiceError,
     AudioServiceNotFoundError,
 )
-from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, Media, MediaStatus, UploadProgress
 from airflow_provider_audio.links.aiozstream import PLAYER_URL_XCOM_KEY, AiozStreamPlayerLink
-from airflow_provider_audio.models.aiozstream import (
-    CreateMediaRequest,
-    parse_create_media,
-    parse_update_media,
-)
 from airflow_provider_audio.operators.waiting import WaitingOperator
-from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
 from airflow_provider_audio.upload.parts import DEFAULT_PART_SIZE, check_part_size
-from airflow_provider_audio.upload.sources import FileSource, UploadSource
 
+# Hooks, models, triggers and upload sources are imported in methods: DAG files parse without the
+# HTTP client and models.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
+
+    from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, Media, UploadProgress
+    from airflow_provider_audio.models.aiozstream import CreateMediaRequest
+    from airflow_provider_audio.upload.sources import UploadSource
 
 # Transcoding an episode takes seconds to minutes: a 10 s poll adds little latency.
 DEFAULT_POLL_INTERVAL = 10.0
@@ -110,7 +108,7 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         metadata: Mapping[str, Any] | list[dict[str, Any]] | None = None,
         is_public: bool | None = None,
         qualities: list[dict[str, Any]] | None = None,
-        conn_id: str = AiozStreamHook.default_conn_name,
+        conn_id: str = AIOZSTREAM_CONN_ID,
         part_size: int = DEFAULT_PART_SIZE,
         reuse_key: str | None = None,
         check_cost: bool = False,
@@ -145,10 +143,14 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
     @property
     def hook(self) -> AiozStreamHook:
         """A hook for the task's own calls."""
+        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+
         return AiozStreamHook(self.conn_id)
 
     def create_request(self) -> CreateMediaRequest:
         """The rendered create body, validated (type, title, qualities, metadata)."""
+        from airflow_provider_audio.models.aiozstream import parse_create_media
+
         body: dict[str, Any] = {"type": "audio", "title": self.title}
         for name in ("description", "tags", "is_public", "qualities"):
             value = getattr(self, name)
@@ -176,12 +178,17 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
 
     def open_source(self, context: Context) -> UploadSource:
         """The bytes to upload (checked to exist and not be empty)."""
+        from airflow_provider_audio.upload.sources import FileSource
+
         if self.source is None:
             raise AudioInputError("upload", ["source: no file given"])
         return FileSource(self.source)
 
     def source_duration(self, source: UploadSource) -> float | None:
         """The audio's duration, for the cost guard: given, or read from a WAV header."""
+        from airflow_provider_audio.audio_files import wav_duration_seconds
+        from airflow_provider_audio.upload.sources import FileSource
+
         if self.duration_seconds is not None:
             return float(self.duration_seconds)
         if isinstance(source, FileSource):
@@ -189,6 +196,8 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         return None
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
+
         request = self.create_request()
         source = self.open_source(context)
         hook = self.hook
@@ -232,6 +241,8 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         self, hook: AiozStreamHook, stored: dict[str, Any] | None, source: UploadSource
     ) -> dict[str, Any] | None:
         """The upload an earlier try of this task began, if it can be carried on."""
+        from airflow_provider_audio.hooks.aiozstream import MediaStatus
+
         if not stored or not stored.get("media_id"):
             return None
         media_id = str(stored["media_id"])
@@ -262,6 +273,8 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
 
     def _find_reusable(self, hook: AiozStreamHook, request: CreateMediaRequest) -> Media | None:
         """A media published by an earlier run for the same ``reuse_key`` pair."""
+        from airflow_provider_audio.hooks.aiozstream import MediaStatus
+
         if self.reuse_key is None:
             return None
         value = self._reuse_value(request)
@@ -284,6 +297,9 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         return None
 
     def _reuse(self, context: Context, media: Media) -> dict[str, Any]:
+        from airflow_provider_audio.hooks.aiozstream import MediaStatus
+        from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
+
         self.log.info(
             "Media %s already carries %s; reusing it (%s)", media.id, self.reuse_key, media.status.value
         )
@@ -400,7 +416,7 @@ class AiozStreamUpdateMediaOperator(BaseOperator):
         *,
         media_id: str,
         changes: dict[str, Any],
-        conn_id: str = AiozStreamHook.default_conn_name,
+        conn_id: str = AIOZSTREAM_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -409,6 +425,9 @@ class AiozStreamUpdateMediaOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+        from airflow_provider_audio.models.aiozstream import parse_update_media
+
         changes = dict(self.changes)
         if "metadata" in changes:
             changes["metadata"] = metadata_pairs(changes["metadata"])
@@ -438,7 +457,7 @@ class AiozStreamDeleteMediaOperator(BaseOperator):
         *,
         media_id: str,
         missing_ok: bool = True,
-        conn_id: str = AiozStreamHook.default_conn_name,
+        conn_id: str = AIOZSTREAM_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -447,6 +466,8 @@ class AiozStreamDeleteMediaOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> bool:
+        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+
         try:
             AiozStreamHook(self.conn_id).delete_media(self.media_id)
         except AudioServiceNotFoundError:

@@ -9,24 +9,31 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_audio.client.download import as_destination
+from airflow_provider_audio.defaults import AUDIOPOD_CONN_ID, PREVIEW_FORMATS
 from airflow_provider_audio.exceptions import AudioServiceNotFoundError
-from airflow_provider_audio.hooks.audiopod import PREVIEW_FORMATS, AudioPodHook
-from airflow_provider_audio.models.audiopod import parse_batch_preview, parse_collection, parse_update_voice
 from airflow_provider_audio.operators.waiting import WaitingOperator
-from airflow_provider_audio.triggers.audiopod import AudioPodVoiceTrainingTrigger
-from airflow_provider_audio.voice_samples import load_voice_samples
 
+# Hooks, models, triggers and samples are imported in methods: DAG files parse without the HTTP
+# client and models.
 if TYPE_CHECKING:
     from typing import TypeAlias
 
     from airflow.sdk import Context, ObjectStoragePath
+
+    from airflow_provider_audio.hooks.audiopod import AudioPodHook
 
     SamplePath: TypeAlias = str | os.PathLike[str] | ObjectStoragePath
 
 # The official SDK polls training every 3 s; a clone takes minutes, so 10 s costs little latency.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_TRAINING_TIMEOUT = timedelta(hours=1)
+
+
+def _hook(conn_id: str) -> AudioPodHook:
+    """The AudioPod hook for ``conn_id``."""
+    from airflow_provider_audio.hooks.audiopod import AudioPodHook
+
+    return AudioPodHook(conn_id)
 
 
 class AudioPodCreateVoiceOperator(WaitingOperator):
@@ -62,7 +69,7 @@ class AudioPodCreateVoiceOperator(WaitingOperator):
         description: str | None = None,
         denoise: bool | None = None,
         is_public: bool | None = None,
-        conn_id: str = AudioPodHook.default_conn_name,
+        conn_id: str = AUDIOPOD_CONN_ID,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         job_timeout: timedelta = DEFAULT_TRAINING_TIMEOUT,
         **kwargs: Any,
@@ -76,11 +83,14 @@ class AudioPodCreateVoiceOperator(WaitingOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.triggers.audiopod import AudioPodVoiceTrainingTrigger
+        from airflow_provider_audio.voice_samples import load_voice_samples
+
         paths = self.samples if isinstance(self.samples, list) else [self.samples]
         samples, warnings = load_voice_samples(paths)
         for warning in warnings:
             self.log.warning("voice sample: %s", warning)
-        hook = AudioPodHook(self.conn_id)
+        hook = _hook(self.conn_id)
         state = self._reattach(hook, self.recall(context))
         if state is None:
             voice = hook.create_voice(
@@ -153,7 +163,7 @@ class AudioPodVoicePreviewOperator(BaseOperator):
         output_path: SamplePath,
         audio_format: str = "mp3",
         generate_if_missing: bool = True,
-        conn_id: str = AudioPodHook.default_conn_name,
+        conn_id: str = AUDIOPOD_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -171,7 +181,7 @@ class AudioPodVoicePreviewOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        hook = AudioPodHook(self.conn_id)
+        hook = _hook(self.conn_id)
         preview = hook.voice_preview(str(self.voice_id), self.audio_format, self.generate_if_missing)
         downloaded = hook.download(preview.audio_url, self.output_path)
         return {
@@ -210,7 +220,7 @@ class AudioPodBatchPreviewOperator(BaseOperator):
         pitch: float | None = None,
         audio_format: str = "mp3",
         output_folder: SamplePath | None = None,
-        conn_id: str = AudioPodHook.default_conn_name,
+        conn_id: str = AUDIOPOD_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -228,8 +238,11 @@ class AudioPodBatchPreviewOperator(BaseOperator):
             body["speed"] = self.speed
         if self.pitch is not None:
             body["pitch"] = self.pitch
+        from airflow_provider_audio.client.download import as_destination
+        from airflow_provider_audio.models.audiopod import parse_batch_preview
+
         request = parse_batch_preview(body)
-        hook = AudioPodHook(self.conn_id)
+        hook = _hook(self.conn_id)
         previews = hook.batch_preview(request)
         if self.output_folder is not None:
             folder = as_destination(self.output_folder)
@@ -255,7 +268,7 @@ class AudioPodUpdateVoiceOperator(BaseOperator):
         *,
         voice_id: str,
         changes: dict[str, Any],
-        conn_id: str = AudioPodHook.default_conn_name,
+        conn_id: str = AUDIOPOD_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -264,7 +277,9 @@ class AudioPodUpdateVoiceOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        return AudioPodHook(self.conn_id).update_voice(str(self.voice_id), parse_update_voice(self.changes))
+        from airflow_provider_audio.models.audiopod import parse_update_voice
+
+        return _hook(self.conn_id).update_voice(str(self.voice_id), parse_update_voice(self.changes))
 
 
 class AudioPodDeleteVoiceOperator(BaseOperator):
@@ -283,7 +298,7 @@ class AudioPodDeleteVoiceOperator(BaseOperator):
         *,
         voice_id: str,
         missing_ok: bool = True,
-        conn_id: str = AudioPodHook.default_conn_name,
+        conn_id: str = AUDIOPOD_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -293,7 +308,7 @@ class AudioPodDeleteVoiceOperator(BaseOperator):
 
     def execute(self, context: Context) -> bool:
         try:
-            AudioPodHook(self.conn_id).delete_voice(str(self.voice_id))
+            _hook(self.conn_id).delete_voice(str(self.voice_id))
         except AudioServiceNotFoundError:
             if not self.missing_ok:
                 raise
@@ -324,7 +339,7 @@ class AudioPodCreateCollectionOperator(BaseOperator):
         description: str | None = None,
         tags: list[str] | None = None,
         is_public: bool | None = None,
-        conn_id: str = AudioPodHook.default_conn_name,
+        conn_id: str = AUDIOPOD_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -340,8 +355,10 @@ class AudioPodCreateCollectionOperator(BaseOperator):
         body: dict[str, Any] = {"name": self.name, **{k: v for k, v in fields.items() if v is not None}}
         if self.is_public is not None:
             body["is_public"] = self.is_public
+        from airflow_provider_audio.models.audiopod import parse_collection
+
         request = parse_collection(body)
-        hook = AudioPodHook(self.conn_id)
+        hook = _hook(self.conn_id)
         for existing in hook.iter_collections():
             if existing.get("name") == request.name:
                 self.log.info(
@@ -371,7 +388,7 @@ class AudioPodAddVoicesToCollectionOperator(BaseOperator):
         *,
         collection_id: str,
         voice_ids: list[str],
-        conn_id: str = AudioPodHook.default_conn_name,
+        conn_id: str = AUDIOPOD_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -380,7 +397,7 @@ class AudioPodAddVoicesToCollectionOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        return AudioPodHook(self.conn_id).add_voices_to_collection(
+        return _hook(self.conn_id).add_voices_to_collection(
             str(self.collection_id), [str(v) for v in self.voice_ids]
         )
 
@@ -403,7 +420,7 @@ class AudioPodUsageOperator(BaseOperator):
         voice_id: str | None = None,
         period: str = "30d",
         breakdown: str = "daily",
-        conn_id: str = AudioPodHook.default_conn_name,
+        conn_id: str = AUDIOPOD_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -417,4 +434,4 @@ class AudioPodUsageOperator(BaseOperator):
         params = self.query.to_params()
         if self.voice_id is not None:
             params["voice_id"] = str(self.voice_id)
-        return AudioPodHook(self.conn_id).usage(params)
+        return _hook(self.conn_id).usage(params)

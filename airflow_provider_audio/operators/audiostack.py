@@ -7,22 +7,21 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_audio.audio_files import wav_duration_seconds
-from airflow_provider_audio.client.download import as_destination
+from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
 from airflow_provider_audio.exceptions import AudioJobFailedError, AudioServiceNotFoundError
-from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
 from airflow_provider_audio.links.audiostack import (
     AUDIO_URI_XCOM_KEY,
     AudioStackAudioLink,
     AudioStackPlatformLink,
 )
-from airflow_provider_audio.models.audioform import Audioform, parse_audioform
-from airflow_provider_audio.models.validation import load_json_input
 from airflow_provider_audio.operators.waiting import WaitingOperator
-from airflow_provider_audio.triggers.audiostack import AudioStackAudioformTrigger
 
+# Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath, XComArg
+
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
+    from airflow_provider_audio.models.audioform import Audioform
 
 # Builds of article-length audio take tens of seconds to minutes; polling every 10 s keeps the
 # added latency small while costing one cheap GET per job per 10 s in the triggerer.
@@ -64,7 +63,7 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
         self,
         *,
         audioform: dict[str, Any] | str | os.PathLike[str] | XComArg,
-        conn_id: str = AudioStackHook.default_conn_name,
+        conn_id: str = AUDIOSTACK_CONN_ID,
         output_path: str | os.PathLike[str] | ObjectStoragePath | None = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         job_timeout: timedelta = DEFAULT_BUILD_TIMEOUT,
@@ -78,10 +77,15 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
     @property
     def hook(self) -> AudioStackHook:
         """A hook for the task's own calls (submit, re-attach, download)."""
+        from airflow_provider_audio.hooks.audiostack import AudioStackHook
+
         return AudioStackHook(self.conn_id)
 
     def validated_audioform(self) -> Audioform:
         """The rendered audioform, validated; raises :class:`AudioInputError` naming every bad field."""
+        from airflow_provider_audio.models.audioform import parse_audioform
+        from airflow_provider_audio.models.validation import load_json_input
+
         source = self.audioform
         data = load_json_input(os.fspath(source) if isinstance(source, os.PathLike) else source, "audioform")
         parsed = parse_audioform(data)
@@ -90,6 +94,8 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
         return parsed.audioform
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.triggers.audiostack import AudioStackAudioformTrigger
+
         audioform = self.validated_audioform()
         hook = self.hook
         attached = self._reattach(hook, self.recall(context))
@@ -116,6 +122,8 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
 
     def _reattach(self, hook: AudioStackHook, stored: dict[str, Any] | None) -> dict[str, Any] | None:
         """The build an earlier try of this task submitted, if it is still worth waiting for."""
+        from airflow_provider_audio.hooks.audiostack import BuildState
+
         if not stored or not stored.get("audioform_id"):
             return None
         audioform_id = str(stored["audioform_id"])
@@ -145,6 +153,9 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
         return self._deliver(context, str(event["audioform_id"]), event.get("result") or {})
 
     def _deliver(self, context: Context, audioform_id: str, result: dict[str, Any]) -> dict[str, Any]:
+        from airflow_provider_audio.audio_files import wav_duration_seconds
+        from airflow_provider_audio.client.download import as_destination
+
         delivery = result.get("delivery") or {}
         uri = delivery.get("uri")
         if not uri:

@@ -8,20 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_audio.hooks.audiostack import AudioStackHook
-from airflow_provider_audio.models.audiostack_classic import (
-    EncodeRequest,
-    MixRequest,
-    SpeechRequest,
-    parse_encode,
-    parse_mix,
-    parse_script,
-    parse_speech,
-)
+from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
 from airflow_provider_audio.operators.audiostack_job import AudioStackJobOperator
 
+# Hooks and models are imported in methods: DAG files parse without the HTTP client and models.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
+
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
+    from airflow_provider_audio.models.audiostack_classic import EncodeRequest, MixRequest, SpeechRequest
 
 
 class AudioStackScriptOperator(BaseOperator):
@@ -49,7 +44,7 @@ class AudioStackScriptOperator(BaseOperator):
         module_name: str | None = None,
         script_name: str | None = None,
         metadata: dict[str, Any] | None = None,
-        conn_id: str = AudioStackHook.default_conn_name,
+        conn_id: str = AUDIOSTACK_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -61,6 +56,9 @@ class AudioStackScriptOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.hooks.audiostack import AudioStackHook
+        from airflow_provider_audio.models.audiostack_classic import parse_script
+
         fields = {
             "scriptText": self.script_text,
             "projectName": self.project_name,
@@ -109,6 +107,8 @@ class AudioStackTTSOperator(AudioStackJobOperator):
         self._request: SpeechRequest | None = None
 
     def validate(self) -> None:
+        from airflow_provider_audio.models.audiostack_classic import parse_speech
+
         body = {**self.options, "scriptId": self.script_id, "voice": self.voice}
         if self.speed is not None:
             body["speed"] = self.speed
@@ -158,6 +158,8 @@ class AudioStackMixOperator(AudioStackJobOperator):
         self._request: MixRequest | None = None
 
     def validate(self) -> None:
+        from airflow_provider_audio.models.audiostack_classic import parse_mix
+
         fields = {
             "speechId": self.speech_id,
             "scriptId": self.script_id,
@@ -210,6 +212,8 @@ class AudioStackEncodeOperator(AudioStackJobOperator):
         self._request: EncodeRequest | None = None
 
     def validate(self) -> None:
+        from airflow_provider_audio.models.audiostack_classic import parse_encode
+
         fields = {"loudnessPreset": self.loudness_preset, "public": self.public}
         body = {"productionId": self.production_id, "preset": self.preset}
         self._request = parse_encode({**body, **{k: v for k, v in fields.items() if v is not None}})
@@ -229,6 +233,8 @@ class AudioStackEncodeOperator(AudioStackJobOperator):
             "size_bytes": None,
         }
         if self.output_path is not None and url:
+            from airflow_provider_audio.hooks.audiostack import AudioStackHook
+
             downloaded = AudioStackHook(self.conn_id).download(str(url), self.output_path)
             output["output_path"], output["size_bytes"] = downloaded.path, downloaded.size_bytes
         return output

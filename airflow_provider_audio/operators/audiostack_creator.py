@@ -6,19 +6,17 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_audio.defaults import MAX_BATCH_ITEMS
 from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError
-from airflow_provider_audio.hooks.audiostack import MAX_BATCH_ITEMS, AudioStackHook
-from airflow_provider_audio.models.audioform import Audioform, parse_audioform
-from airflow_provider_audio.models.audiostack_creator import (
-    BriefRequest,
-    StoryRequest,
-    parse_brief,
-    parse_story,
-)
 from airflow_provider_audio.operators.audiostack_job import AudioStackJobOperator
 
+# Hooks and models are imported in methods: DAG files parse without the HTTP client and models.
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
+    from airflow_provider_audio.models.audioform import Audioform
+    from airflow_provider_audio.models.audiostack_creator import BriefRequest, StoryRequest
 
 # A story runs up to 10 hours of audio: give it hours, and poll once a minute.
 DEFAULT_STORY_TIMEOUT = timedelta(hours=12)
@@ -62,6 +60,8 @@ class AudioStackBatchBuildOperator(AudioStackJobOperator):
         self._validated: list[tuple[str, Audioform]] = []
 
     def validate(self) -> None:
+        from airflow_provider_audio.models.audioform import parse_audioform
+
         pairs = (
             list(self.items.items())
             if isinstance(self.items, Mapping)
@@ -152,6 +152,8 @@ class AudioStackBriefOperator(AudioStackJobOperator):
         self._request: BriefRequest | None = None
 
     def validate(self) -> None:
+        from airflow_provider_audio.models.audiostack_creator import parse_brief
+
         body: dict[str, Any] = {}
         for key, value in (
             ("brief", self.brief),
@@ -204,6 +206,8 @@ class AudioStackStoryOperator(AudioStackJobOperator):
         self._request: StoryRequest | None = None
 
     def validate(self) -> None:
+        from airflow_provider_audio.models.audiostack_creator import parse_story
+
         self._request = parse_story(self.story)
 
     def submit(self, hook: AudioStackHook, context: Context, already: list[str]) -> list[str]:

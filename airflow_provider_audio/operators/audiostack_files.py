@@ -9,16 +9,25 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
 from airflow_provider_audio.exceptions import AudioServiceNotFoundError
-from airflow_provider_audio.hooks.audiostack import AudioStackHook
 from airflow_provider_audio.operators.audiostack_job import AudioStackJobOperator
-from airflow_provider_audio.upload.sources import FileSource
 
+# The hook and upload sources are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
 
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
+
 # AudioStack processes an uploaded file in seconds; a file not ready in 10 minutes is stuck.
 DEFAULT_UPLOAD_TIMEOUT = timedelta(minutes=10)
+
+
+def _hook(conn_id: str) -> AudioStackHook:
+    """The AudioStack hook for ``conn_id``."""
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
+
+    return AudioStackHook(conn_id)
 
 
 class AudioStackUploadFileOperator(AudioStackJobOperator):
@@ -55,6 +64,8 @@ class AudioStackUploadFileOperator(AudioStackJobOperator):
         self.category_id = category_id
 
     def validate(self) -> None:
+        from airflow_provider_audio.upload.sources import FileSource
+
         FileSource(self.source)
 
     def submit(self, hook: AudioStackHook, context: Context, already: list[str]) -> list[str]:
@@ -84,7 +95,7 @@ class AudioStackDownloadFileOperator(BaseOperator):
         *,
         file_id: str,
         output_path: str | os.PathLike[str] | ObjectStoragePath,
-        conn_id: str = AudioStackHook.default_conn_name,
+        conn_id: str = AUDIOSTACK_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -93,7 +104,7 @@ class AudioStackDownloadFileOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        downloaded = AudioStackHook(self.conn_id).download_file_by_id(str(self.file_id), self.output_path)
+        downloaded = _hook(self.conn_id).download_file_by_id(str(self.file_id), self.output_path)
         return {
             "file_id": str(self.file_id),
             "output_path": downloaded.path,
@@ -117,7 +128,7 @@ class AudioStackUpdateFileOperator(BaseOperator):
         *,
         file_id: str,
         changes: dict[str, Any],
-        conn_id: str = AudioStackHook.default_conn_name,
+        conn_id: str = AUDIOSTACK_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -126,7 +137,7 @@ class AudioStackUpdateFileOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        return AudioStackHook(self.conn_id).update_file(str(self.file_id), self.changes)
+        return _hook(self.conn_id).update_file(str(self.file_id), self.changes)
 
 
 class AudioStackDeleteFileOperator(BaseOperator):
@@ -145,7 +156,7 @@ class AudioStackDeleteFileOperator(BaseOperator):
         *,
         file_id: str,
         missing_ok: bool = True,
-        conn_id: str = AudioStackHook.default_conn_name,
+        conn_id: str = AUDIOSTACK_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -155,7 +166,7 @@ class AudioStackDeleteFileOperator(BaseOperator):
 
     def execute(self, context: Context) -> bool:
         try:
-            AudioStackHook(self.conn_id).delete_file(str(self.file_id))
+            _hook(self.conn_id).delete_file(str(self.file_id))
         except AudioServiceNotFoundError:
             if not self.missing_ok:
                 raise
@@ -181,7 +192,7 @@ class AudioStackCopyFileOperator(BaseOperator):
         file_id: str,
         current_folder_id: str,
         new_folder_id: str,
-        conn_id: str = AudioStackHook.default_conn_name,
+        conn_id: str = AUDIOSTACK_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -191,7 +202,7 @@ class AudioStackCopyFileOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        return AudioStackHook(self.conn_id).copy_file(
+        return _hook(self.conn_id).copy_file(
             str(self.file_id), str(self.current_folder_id), str(self.new_folder_id)
         )
 
@@ -210,7 +221,7 @@ class AudioStackUsageOperator(BaseOperator):
         self,
         *,
         params: dict[str, Any] | None = None,
-        conn_id: str = AudioStackHook.default_conn_name,
+        conn_id: str = AUDIOSTACK_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -218,4 +229,4 @@ class AudioStackUsageOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        return AudioStackHook(self.conn_id).usage(self.params_)
+        return _hook(self.conn_id).usage(self.params_)

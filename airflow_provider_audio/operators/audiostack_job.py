@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
 from airflow_provider_audio.exceptions import AudioServiceNotFoundError
-from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
 from airflow_provider_audio.operators.waiting import WaitingOperator
-from airflow_provider_audio.triggers.audiostack import AudioStackResourceTrigger
 
+# Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
 
 # Builds of ads, speech, mixes and encodings take seconds to minutes.
 DEFAULT_POLL_INTERVAL = 10.0
@@ -40,7 +42,7 @@ class AudioStackJobOperator(WaitingOperator):
     def __init__(
         self,
         *,
-        conn_id: str = AudioStackHook.default_conn_name,
+        conn_id: str = AUDIOSTACK_CONN_ID,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         job_timeout: timedelta = DEFAULT_JOB_TIMEOUT,
         **kwargs: Any,
@@ -66,6 +68,9 @@ class AudioStackJobOperator(WaitingOperator):
         raise NotImplementedError
 
     def execute(self, context: Context) -> Any:
+        from airflow_provider_audio.hooks.audiostack import AudioStackHook
+        from airflow_provider_audio.triggers.audiostack import AudioStackResourceTrigger
+
         self.validate()
         hook = AudioStackHook(self.conn_id)
         stored = self.recall(context)
@@ -91,6 +96,8 @@ class AudioStackJobOperator(WaitingOperator):
 
     def _still_good(self, hook: AudioStackHook, stored: dict[str, Any] | None) -> list[str]:
         """The stored ids whose jobs exist and did not fail (empty when any did: start over)."""
+        from airflow_provider_audio.hooks.audiostack import BuildState
+
         ids = [str(i) for i in (stored or {}).get("resource_ids") or []]
         for resource_id in ids:
             try:

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, conf
 
+from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
 from airflow_provider_audio.exceptions import AudioJobFailedError
-from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, MediaStatus
 from airflow_provider_audio.links.aiozstream import PLAYER_URL_XCOM_KEY, AiozStreamPlayerLink
-from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
 
+# The hook and trigger are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
@@ -36,7 +36,7 @@ class AiozStreamMediaSensor(BaseSensorOperator):
         self,
         *,
         media_id: str,
-        conn_id: str = AiozStreamHook.default_conn_name,
+        conn_id: str = AIOZSTREAM_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
@@ -47,6 +47,8 @@ class AiozStreamMediaSensor(BaseSensorOperator):
         self._summary: dict[str, Any] | None = None
 
     def execute(self, context: Context) -> Any:
+        from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
+
         if not self.deferrable:
             super().execute(context)
             return self._finish(context, self._summary or {})
@@ -61,6 +63,8 @@ class AiozStreamMediaSensor(BaseSensorOperator):
         )
 
     def poke(self, context: Context) -> bool:
+        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, MediaStatus
+
         media = AiozStreamHook(self.conn_id).get_media(self.media_id)
         if media.status in (MediaStatus.FAIL, MediaStatus.DELETED):
             raise AudioJobFailedError(f"AIOZ Stream media {self.media_id} is {media.status.value}")

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID, AUDIOSTACK_CONN_ID
 from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError
-from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
-from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
 from airflow_provider_audio.operators.aiozstream import AiozStreamUploadAudioOperator
-from airflow_provider_audio.upload.sources import HttpSource, UploadSource
 
+# Hooks and upload sources are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+    from airflow_provider_audio.upload.sources import UploadSource
 
 
 class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
@@ -42,8 +43,8 @@ class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
         *,
         audioform_id: str | None = None,
         audio_uri: str | None = None,
-        audiostack_conn_id: str = AudioStackHook.default_conn_name,
-        aiozstream_conn_id: str = AiozStreamHook.default_conn_name,
+        audiostack_conn_id: str = AUDIOSTACK_CONN_ID,
+        aiozstream_conn_id: str = AIOZSTREAM_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(conn_id=aiozstream_conn_id, **kwargs)
@@ -57,6 +58,9 @@ class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
         self._delivered_duration: float | None = None
 
     def open_source(self, context: Context) -> UploadSource:
+        from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
+        from airflow_provider_audio.upload.sources import HttpSource
+
         audiostack = AudioStackHook(self.audiostack_conn_id)
         audiostack.get_conn()  # reads the connection's limits, used for the delivery stream too
         uri = self.audio_uri

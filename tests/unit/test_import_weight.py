@@ -1,0 +1,75 @@
+"""Parsing a DAG file that uses the provider loads neither its HTTP clients, hooks, models nor triggers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+# What only a running task needs: operators import it in the methods that use it.
+HEAVY_PACKAGES = ("requests", "urllib3", "httpx", "charset_normalizer")
+HEAVY_MODULES = (
+    "airflow_provider_audio.hooks",
+    "airflow_provider_audio.models",
+    "airflow_provider_audio.client",
+    "airflow_provider_audio.triggers",
+    "airflow_provider_audio.upload.sources",
+    "airflow_provider_audio.voice_samples",
+    "airflow.triggers",
+)
+
+PROBE = """
+import importlib, json, sys
+import airflow.sdk
+before = set(sys.modules)
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+
+def parsed_modules() -> list[str]:
+    """Every operator, sensor and transfer module, and every module of the example DAGs."""
+    names = [
+        f"airflow_provider_audio.{package}.{path.stem}"
+        for package in ("operators", "sensors", "transfers")
+        for path in sorted((REPO / "airflow_provider_audio" / package).glob("*.py"))
+        if path.stem != "__init__"
+    ]
+    names += [
+        f"dags_examples.{path.stem}"
+        for path in sorted((REPO / "dags_examples").glob("*.py"))
+        if path.stem not in ("__init__", "demo")
+    ]
+    return names
+
+
+def is_heavy(module: str) -> bool:
+    return module.split(".")[0] in HEAVY_PACKAGES or any(
+        module == prefix or module.startswith(prefix + ".") for prefix in HEAVY_MODULES
+    )
+
+
+def test_dag_parsing_does_not_import_what_only_tasks_need() -> None:
+    modules = parsed_modules()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE, *modules],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+    imported: list[str] = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert set(modules) <= set(imported)
+    heavy = [module for module in imported if is_heavy(module)]
+    assert not heavy, "parsing the DAG files imported, beyond airflow.sdk:\n  " + "\n  ".join(heavy)
