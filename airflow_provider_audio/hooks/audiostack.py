@@ -113,13 +113,14 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
         )
 
     @classmethod
-    def credentials_from_connection(cls, connection: Connection) -> Credentials:
+    def credentials_from_connection(
+        cls, connection: Connection, extra: Mapping[str, Any] | None = None
+    ) -> Credentials:
         if not connection.password:
             raise AudioInputError(
                 "AudioStack connection", [f"{connection.conn_id}.password: the API key is empty"]
             )
-        extra = connection.extra_dejson
-        org = extra.get("assume_org")
+        org = (connection.extra_dejson if extra is None else extra).get("assume_org")
         return api_key_header("x-api-key", connection.password, [("x-assume-org", str(org))] if org else [])
 
     def response_version(self) -> str:
@@ -133,7 +134,7 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
         """:meth:`response_version`, without blocking the event loop; read once per hook."""
         if self._version is None:
             connection = await self.aget_connection(self.conn_id)
-            self._version = self._checked_version(connection.extra_dejson.get("version"))
+            self._version = self._checked_version((await connection.aextra_dejson()).get("version"))
         return self._version
 
     def _checked_version(self, value: Any) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from airflow.sdk import BaseHook
-from airflow.sdk.log import mask_secret
+from airflow.sdk.log import amask_secret, mask_secret
 
 from airflow_provider_audio.client import (
     AsyncApiClient,
@@ -83,20 +84,20 @@ class AudioServiceHook(BaseHook):
         self._async_client: AsyncApiClient | None = None
 
     @classmethod
-    def credentials_from_connection(cls, connection: Connection) -> Credentials:
-        """The service's authentication headers, read from ``connection``."""
+    def credentials_from_connection(
+        cls, connection: Connection, extra: Mapping[str, Any] | None = None
+    ) -> Credentials:
+        """
+        The service's authentication headers, read from ``connection``.
+
+        :param connection: the Airflow connection.
+        :param extra: its extras, already read (the async path reads them with ``aextra_dejson``);
+            read from ``connection.extra_dejson`` when not given.
+        """
         raise NotImplementedError
 
-    @classmethod
-    def _registered_credentials(cls, connection: Connection) -> Credentials:
-        credentials = cls.credentials_from_connection(connection)
-        for secret in credentials.secrets:
-            mask_secret(secret)
-        return credentials
-
-    def _apply_connection_limits(self, connection: Connection) -> None:
+    def _apply_connection_limits(self, connection: Connection, extra: Mapping[str, Any]) -> None:
         """Timeouts and retry bounds from the connection's extras, unless given to the hook."""
-        extra = connection.extra_dejson
         limits: dict[str, float] = {}
         problems = []
         for name in ("connect_timeout", "read_timeout", "max_attempts", "max_retry_seconds"):
@@ -123,11 +124,15 @@ class AudioServiceHook(BaseHook):
             )
 
     def _build_client(self, connection: Connection) -> SyncApiClient:
-        self._apply_connection_limits(connection)
+        extra = connection.extra_dejson
+        self._apply_connection_limits(connection, extra)
+        credentials = self.credentials_from_connection(connection, extra)
+        for secret in credentials.secrets:
+            mask_secret(secret)
         return SyncApiClient(
             self.service,
             base_url_from_connection(connection, self.service.default_base_url),
-            self._registered_credentials(connection),
+            credentials,
             timeouts=self.timeouts,
             retry_policy=self.retry_policy,
         )
@@ -144,14 +149,24 @@ class AudioServiceHook(BaseHook):
         return self.get_conn()
 
     async def aget_client(self) -> AsyncApiClient:
-        """The async client for triggers; the connection is read without blocking the event loop."""
+        """
+        The async client for triggers, built once per hook.
+
+        Everything that talks to the supervisor (the connection, its extras, registering the key
+        with the secrets masker) is awaited: a synchronous call from the event loop can deadlock
+        the triggerer while another trigger's request to the supervisor is in flight.
+        """
         if self._async_client is None:
             connection = await self.aget_connection(self.conn_id)
-            self._apply_connection_limits(connection)
+            extra = await connection.aextra_dejson()
+            self._apply_connection_limits(connection, extra)
+            credentials = self.credentials_from_connection(connection, extra)
+            for secret in credentials.secrets:
+                await amask_secret(secret)
             self._async_client = AsyncApiClient(
                 self.service,
                 base_url_from_connection(connection, self.service.default_base_url),
-                self._registered_credentials(connection),
+                credentials,
                 timeouts=self.timeouts,
                 retry_policy=self.retry_policy,
             )
