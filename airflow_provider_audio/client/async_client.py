@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import ssl
 from types import TracebackType
 from typing import Unpack
 
@@ -21,20 +19,9 @@ from airflow_provider_audio.client.call import (
 from airflow_provider_audio.client.endpoint import Endpoint
 from airflow_provider_audio.client.retry import RetryPolicy, tenacity_arguments
 from airflow_provider_audio.client.service import ServiceSpec
+from airflow_provider_audio.client.shared_http import SharedPool, acquire_shared_pool, release_shared_pool
 from airflow_provider_audio.client.timeouts import Timeouts
 from airflow_provider_audio.client.transport_errors import from_httpx
-
-
-@functools.cache
-def shared_ssl_context() -> ssl.SSLContext:
-    """
-    One TLS context for every async client of the process.
-
-    Each trigger has its own client; a context of its own would load the CA bundle again
-    (measured: 22 ms of CPU and 835 KiB each, so 1,000 triggers starting together blocked the
-    triggerer's event loop for 22 s). Shared, a client costs 0.06 ms and 3 KiB.
-    """
-    return httpx.create_ssl_context()
 
 
 class AsyncApiClient:
@@ -47,7 +34,8 @@ class AsyncApiClient:
     :param timeouts: connect and read timeouts.
     :param retry_policy: how often and how long to retry; triggers pass ``RetryPolicy.no_retries()``
         because their poll loop already retries.
-    :param transport: an ``httpx`` transport to use instead of the network (unit tests).
+    :param transport: an ``httpx`` transport to use instead of the network (unit tests); without
+        one, requests go through the running event loop's shared connection pool.
     """
 
     def __init__(
@@ -65,8 +53,9 @@ class AsyncApiClient:
         self.credentials = credentials
         self.timeouts = timeouts or Timeouts()
         self.retry_policy = retry_policy or RetryPolicy()
-        timeout = httpx.Timeout(self.timeouts.read, connect=self.timeouts.connect)
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, verify=shared_ssl_context())
+        self._timeout = httpx.Timeout(self.timeouts.read, connect=self.timeouts.connect)
+        self._own_http = httpx.AsyncClient(transport=transport) if transport is not None else None
+        self._shared_pool: SharedPool | None = None
 
     def __repr__(self) -> str:
         return f"AsyncApiClient(service={self.service.name!r}, base_url={self.base_url!r})"
@@ -96,21 +85,35 @@ class AsyncApiClient:
 
     async def _send(self, prepared: PreparedCall) -> ApiResponse:
         try:
-            raw = await self._http.request(
-                prepared.endpoint.method,
-                prepared.url,
-                headers=dict(prepared.headers),
-                params=dict(prepared.params) if prepared.params else None,
-                json=prepared.json_body,
-                data=prepared.form,
-                files=prepared.files,
-            )
+            if self._own_http is not None:
+                raw = await self._request(self._own_http, prepared)
+            else:
+                if self._shared_pool is None:
+                    self._shared_pool = acquire_shared_pool()
+                async with self._shared_pool.turn(self._timeout.pool) as http:
+                    raw = await self._request(http, prepared)
         except httpx.TransportError as error:
             raise from_httpx(self.service.name, prepared, self.credentials, error) from None
         return interpret_response(
             self.service, self.credentials, prepared, raw.status_code, raw.headers, raw.content
         )
 
+    async def _request(self, http: httpx.AsyncClient, prepared: PreparedCall) -> httpx.Response:
+        return await http.request(
+            prepared.endpoint.method,
+            prepared.url,
+            headers=dict(prepared.headers),
+            params=dict(prepared.params) if prepared.params else None,
+            json=prepared.json_body,
+            data=prepared.form,
+            files=prepared.files,
+            timeout=self._timeout,
+        )
+
     async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self._http.aclose()
+        """Close this client's connections, or give back its share of the loop's pool."""
+        if self._own_http is not None:
+            await self._own_http.aclose()
+        if self._shared_pool is not None:
+            shared, self._shared_pool = self._shared_pool, None
+            await release_shared_pool(shared)
