@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
@@ -65,7 +66,9 @@ class AudioPollingTrigger(BaseTrigger):
     Non-transient errors (wrong key, unknown job) end the wait at once; transient ones (5xx,
     429, lost connections) are tolerated up to ``max_consecutive_failures`` in a row. Every wait
     is an ``asyncio.sleep`` and every call goes through the async client, so the triggerer's
-    event loop is never blocked.
+    event loop is never blocked. The first poll comes after a random part of one interval: the job
+    was submitted a moment ago, and triggers created together (a mapped task, a backfill, a
+    triggerer restart) then poll spread over the interval instead of all at once.
 
     Subclasses name the arguments that identify their job in ``job_fields`` (``("media_id",)``);
     they are required keyword arguments, kept as attributes and serialized with the rest.
@@ -150,6 +153,8 @@ class AudioPollingTrigger(BaseTrigger):
 
         Operators in non-deferrable mode await this in the task, so both modes share one loop.
         """
+        # Before anything else, so triggers created together also build their hooks spread out.
+        await self._sleep(random.uniform(0.0, self.poll_interval))
         hook = self.make_hook()
         try:
             return await self._wait(hook)
@@ -184,4 +189,8 @@ class AudioPollingTrigger(BaseTrigger):
                     status: EventStatus = "success" if outcome.succeeded else "error"
                     return self._event(status, outcome.message, outcome.result)
                 self.log.info("Still working: %s", outcome.message or self.job_kwargs())
-            await asyncio.sleep(max(0.0, min(wait, self.deadline - time.time())))
+            await self._sleep(wait)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep ``seconds``, but not past the deadline."""
+        await asyncio.sleep(max(0.0, min(seconds, self.deadline - time.time())))

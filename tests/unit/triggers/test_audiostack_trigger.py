@@ -133,3 +133,39 @@ async def test_wrong_key_ends_the_wait_at_once(transport: Callable[..., list[htt
     assert "401" in str(event["message"])
     assert UNIT_KEY not in str(event)
     assert len(seen) == 1
+
+
+async def test_first_poll_waits_a_random_part_of_the_interval(
+    monkeypatch: pytest.MonkeyPatch, transport: Callable[..., list[httpx.Request]]
+) -> None:
+    """Triggers created together (a mapped task, a triggerer restart) must not poll in step."""
+    seen = transport((202, BUILDING), (202, BUILDING), (200, BUILT))
+    sleeps: list[tuple[float, int]] = []
+
+    async def record_sleep(self: AudioStackAudioformTrigger, seconds: float) -> None:
+        sleeps.append((seconds, len(seen)))
+
+    monkeypatch.setattr(AudioStackAudioformTrigger, "_sleep", record_sleep)
+    trigger = AudioStackAudioformTrigger(
+        conn_id="audiostack_default", audioform_id="af-1", poll_interval=10.0, deadline=time.time() + 600
+    )
+    assert (await first_event(trigger))["status"] == "success"
+    first_delay, polls_before = sleeps[0]
+    assert polls_before == 0
+    assert 0.0 <= first_delay <= 10.0
+    assert [seconds for seconds, _ in sleeps[1:]] == [10.0, 10.0]
+
+    first_delays = []
+    for _ in range(50):
+        sleeps.clear()
+        seen.clear()
+        await first_event(
+            AudioStackAudioformTrigger(
+                conn_id="audiostack_default",
+                audioform_id="af-1",
+                poll_interval=10.0,
+                deadline=time.time() + 600,
+            )
+        )
+        first_delays.append(sleeps[0][0])
+    assert max(first_delays) - min(first_delays) > 5.0, first_delays
