@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -85,6 +86,35 @@ def submit(url: str, key: str, count: int) -> list[tuple[str, float]]:
     return submitted
 
 
+class CollectorLog:
+    """Every garbage collection of the interpreter while installed: ``(start, seconds, generation)``."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, float, int]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.monotonic()
+        else:
+            self.pauses.append((self._started, time.monotonic() - self._started, info["generation"]))
+
+    def __enter__(self) -> CollectorLog:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+
+def full_collection_seconds() -> tuple[float, int]:
+    """How long one full collection of this process's heap takes now, and how many objects it walks."""
+    gc.collect()
+    started = time.monotonic()
+    gc.collect()
+    return time.monotonic() - started, len(gc.get_objects())
+
+
 class Watchdog:
     """Sleeps ``WATCHDOG_SECONDS`` again and again, recording how late each wake-up is."""
 
@@ -143,8 +173,9 @@ async def wait_with_triggers(
         )
         for audioform_id, _ in submitted
     ]
-    tasks = [asyncio.create_task(consume(trigger)) for trigger in triggers]
-    _, pending = await asyncio.wait(tasks, timeout=limit + 30)
+    with CollectorLog() as collections:
+        tasks = [asyncio.create_task(consume(trigger)) for trigger in triggers]
+        _, pending = await asyncio.wait(tasks, timeout=limit + 30)
     for task in pending:
         task.cancel()
     finished = time.monotonic()
@@ -166,6 +197,7 @@ async def wait_with_triggers(
         "pending": len(pending),
         "failures": failures[:5],
         "watchdog": [[at - started, late] for at, late in watchdog.samples],
+        "collections": [[at - started, seconds, gen] for at, seconds, gen in collections.pauses],
         "all_polled_once": max(first_polls.values(), default=finished) - started,
         "runnable_max": 0,
     }
@@ -238,6 +270,7 @@ def wait_with_threads(
         "pending": len(submitted) - len(events),
         "failures": failures[:5],
         "watchdog": [],
+        "collections": [],
         "all_polled_once": 0.0,
     }
 
@@ -340,7 +373,12 @@ def main() -> int:
     limit = args.build + 6 * args.interval + 120
     if args.mode == "costs":
         submitted = submit(args.url, args.key, 1)
-        report: dict[str, Any] = {"costs": asyncio.run(measure_costs(args.url, submitted[0][0], 200))}
+        # Before anything else, in this fresh process with the same imports as the waiting ones.
+        seconds, objects = full_collection_seconds()
+        report: dict[str, Any] = {
+            "full_collection": {"seconds": seconds, "objects": objects},
+            "costs": asyncio.run(measure_costs(args.url, submitted[0][0], 200)),
+        }
     else:
         submit_started = time.monotonic()
         submitted = submit(args.url, args.key, args.count)
