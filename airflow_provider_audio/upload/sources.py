@@ -187,11 +187,17 @@ def _skip(stream: Readable, count: int) -> None:
         count -= read
 
 
+# Most bytes asked of a source at once. urllib3's readinto reads into a new bytes object of the
+# size asked, then copies it: a 50 MiB part asked at once cost 0.78 s of CPU per GiB (fresh pages
+# for every part), asked 256 KiB - 4 MiB at a time 0.25-0.29 s (the allocator reuses its memory).
+READ_CHUNK = 1024 * 1024
+
+
 def read_exactly(stream: Readable, buffer: memoryview) -> None:
     """Fill ``buffer`` from ``stream``; a source that ends early is an error, never a short part."""
     filled = 0
     while filled < len(buffer):
-        read = stream.readinto(buffer[filled:]) or 0
+        read = stream.readinto(buffer[filled : filled + READ_CHUNK]) or 0
         if read == 0:
             raise EOFError(f"the source ended after {filled} of {len(buffer)} bytes of a part")
         filled += read
