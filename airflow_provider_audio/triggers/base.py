@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_audio.client.shared_http import preload_async_path
 from airflow_provider_audio.defaults import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from airflow_provider_audio.exceptions import AudioServiceError
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from airflow_provider_audio.hooks.base import AudioServiceHook
 
 EventStatus = Literal["success", "error", "timeout"]
+
+preload_async_path()
 
 
 @dataclass(frozen=True)

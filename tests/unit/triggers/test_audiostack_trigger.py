@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -169,3 +171,17 @@ async def test_first_poll_waits_a_random_part_of_the_interval(
         )
         first_delays.append(sleeps[0][0])
     assert max(first_delays) - min(first_delays) > 5.0, first_delays
+
+
+def test_loading_a_trigger_class_does_the_first_requests_one_time_work() -> None:
+    """The TLS context and anyio's asyncio backend load with the class, not in the first poll."""
+    probe = (
+        "import sys\n"
+        "import airflow_provider_audio.triggers.audiostack\n"
+        "from airflow_provider_audio.client.shared_http import shared_ssl_context\n"
+        "print('anyio._backends._asyncio' in sys.modules, shared_ssl_context.cache_info().currsize)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    ).stdout.split()
+    assert output == ["True", "1"]
