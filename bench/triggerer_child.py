@@ -4,8 +4,9 @@ The measured side of the triggerer-scale benchmark: one process, one way of wait
 ``python -m bench.triggerer_child MODE --url AUDIOSTACK_URL --key KEY --count N --interval S
 --build S --report FILE``, with MODE one of:
 
-- ``triggers``: N ``AudioStackAudioformTrigger`` s in one asyncio loop, each ``run()`` consumed as
-  a task (as the triggerer does), with a watchdog coroutine measuring how long the loop is blocked;
+- ``triggers``: N ``AudioStackAudioformTrigger`` s in one asyncio loop, made one after the other
+  with a yield to the loop between them and each ``run()`` consumed as a task (as the triggerer's
+  ``create_triggers`` does), with a watchdog coroutine measuring how long the loop is blocked;
 - ``threads``: the official SDK's way, a blocking ``requests`` poll loop per job in a thread
   (``Audioform.get(wait=True)``: module-level ``requests.get`` per poll, a line printed per poll),
   at the same interval;
@@ -167,14 +168,15 @@ async def wait_with_triggers(
         finally:
             await generator.aclose()
 
-    triggers = [
-        AudioStackAudioformTrigger(
-            conn_id=CONN_ID, audioform_id=audioform_id, poll_interval=interval, deadline=deadline
-        )
-        for audioform_id, _ in submitted
-    ]
     with CollectorLog() as collections:
-        tasks = [asyncio.create_task(consume(trigger)) for trigger in triggers]
+        tasks = []
+        for audioform_id, _ in submitted:
+            # As the triggerer's create_triggers does: yield to the loop before making each trigger.
+            await asyncio.sleep(0)
+            trigger = AudioStackAudioformTrigger(
+                conn_id=CONN_ID, audioform_id=audioform_id, poll_interval=interval, deadline=deadline
+            )
+            tasks.append(asyncio.create_task(consume(trigger)))
         _, pending = await asyncio.wait(tasks, timeout=limit + 30)
     for task in pending:
         task.cancel()
@@ -362,7 +364,10 @@ def main() -> int:
     os.environ["AIRFLOW_CONN_AUDIOSTACK_DEFAULT"] = json.dumps(
         {"conn_type": "audiostack", "host": args.url, "password": args.key}
     )
-    # Both modes import the same modules, so neither is charged for the other's imports.
+    # Both modes import the same modules, so neither is charged for the other's imports; the
+    # triggerer's runner module too, so the process holds what a triggerer's runner process holds
+    # (its objects are what the interpreter's full garbage collections walk).
+    import airflow.jobs.triggerer_job_runner
     import airflow.sdk  # noqa: F401
     import httpx  # noqa: F401
     import requests  # noqa: F401

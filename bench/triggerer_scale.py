@@ -103,7 +103,7 @@ def run_mode(sandbox: Sandbox, mode: str) -> Waits:
             "--report",
             str(report_path),
         ],
-        env=child_env(),
+        env=child_env({"AIRFLOW_HOME": str(OUT / "triggerer-airflow")}),
         timeout=BUILD_SECONDS + 420,
         log=OUT / f"triggerer-{mode}.log",
         stdout=OUT / f"triggerer-{mode}.out",
@@ -155,7 +155,7 @@ def run_costs(sandbox: Sandbox) -> tuple[dict[str, dict[str, float]], dict[str, 
             "--report",
             str(report_path),
         ],
-        env=child_env(),
+        env=child_env({"AIRFLOW_HOME": str(OUT / "triggerer-airflow")}),
         timeout=300,
         log=OUT / "triggerer-costs.log",
         stdout=OUT / "triggerer-costs.out",
@@ -260,7 +260,9 @@ def report(
         f"{COUNT:,} audioforms submitted to the sandbox, each building {BUILD_SECONDS:.0f} s; the same "
         f"{COUNT:,} waits done twice, one after the other in this run, each way in a fresh process: "
         f"**triggers** ({COUNT:,} `AudioStackAudioformTrigger`s, each `run()` consumed as an asyncio task "
-        "in one event loop, as the triggerer does; connection `audiostack_default` read through "
+        "in one event loop of a process that has imported Airflow's triggerer runner, made one after "
+        "the other with a yield to the loop between them, as the triggerer's `create_triggers` does; "
+        "connection `audiostack_default` read through "
         "`aget_connection` from an `AIRFLOW_CONN_*` variable) and **threads** (the official SDK's "
         "`Audioform.get(wait=True)`: a blocking `requests.get` per poll in one thread per job, "
         f"`ThreadPoolExecutor(max_workers={COUNT})`). Poll interval {INTERVAL:.0f} s for both (half the "
@@ -290,7 +292,8 @@ def report(
         f"were more than {BLOCK_LIMIT * 1000:.0f} ms late over the {triggers.wall:.0f} s of the waits. "
         f"The interpreter ran {len(full)} full (generation 2) collections during the waits, the longest "
         f"{longest_full * 1000:.0f} ms; in a fresh process with the same imports and no trigger (its "
-        f"{full_collection['objects']:,.0f} objects: Airflow's task SDK, httpx and the provider), one "
+        f"{full_collection['objects']:,.0f} objects: Airflow's triggerer runner and task SDK, httpx and the "
+        "provider), one "
         f"full collection took {full_collection['seconds'] * 1000:.0f} ms. With the time "
         "spent in collections taken out of each block, the longest block of the triggers' own work was "
         f"{worst_own[1] * 1000:.0f} ms, ending at {worst_own[0]:.1f} s. CPython 3.11's full collection "
