@@ -126,15 +126,15 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
     def response_version(self) -> str:
         """The ``version`` header to send on GET /audioforms/{id}, from the connection's extras."""
         if self._version is None:
-            extra = self.get_connection(self.conn_id).extra_dejson
-            self._version = self._checked_version(extra.get("version"))
+            self.get_conn()  # reads the connection and its extras, once per hook
+            self._version = self._checked_version(self._extra.get("version"))
         return self._version
 
     async def aresponse_version(self) -> str:
         """:meth:`response_version`, without blocking the event loop; read once per hook."""
         if self._version is None:
-            connection = await self.aget_connection(self.conn_id)
-            self._version = self._checked_version((await connection.aextra_dejson()).get("version"))
+            await self.aget_client()  # reads the connection and its extras, once per hook
+            self._version = self._checked_version(self._extra.get("version"))
         return self._version
 
     def _checked_version(self, value: Any) -> str:

@@ -82,6 +82,9 @@ class AudioServiceHook(BaseHook):
         self.retry_policy = retry_policy or RetryPolicy()
         self._sync_client: SyncApiClient | None = None
         self._async_client: AsyncApiClient | None = None
+        # The connection's extras, as read when a client was built: settings of a subclass's own
+        # (AudioStack's response version) come from here, without reading the connection again.
+        self._extra: Mapping[str, Any] = {}
 
     @classmethod
     def credentials_from_connection(
@@ -124,7 +127,7 @@ class AudioServiceHook(BaseHook):
             )
 
     def _build_client(self, connection: Connection) -> SyncApiClient:
-        extra = connection.extra_dejson
+        extra = self._extra = connection.extra_dejson
         self._apply_connection_limits(connection, extra)
         credentials = self.credentials_from_connection(connection, extra)
         for secret in credentials.secrets:
@@ -158,7 +161,7 @@ class AudioServiceHook(BaseHook):
         """
         if self._async_client is None:
             connection = await self.aget_connection(self.conn_id)
-            extra = await connection.aextra_dejson()
+            extra = self._extra = await connection.aextra_dejson()
             self._apply_connection_limits(connection, extra)
             credentials = self.credentials_from_connection(connection, extra)
             for secret in credentials.secrets:

@@ -46,9 +46,18 @@ async def test_async_client_reads_extras_and_masks_keys_without_a_blocking_call(
         extra={"read_timeout": 7, "version": "3"},
     )
     hook = make_hook(AudioStackHook, conn_id)
+    reads: list[str] = []
+    read_connection = hook.aget_connection
+
+    async def counted_aget_connection(conn_id: str) -> Any:
+        reads.append(conn_id)
+        return await read_connection(conn_id)
+
+    monkeypatch.setattr(hook, "aget_connection", counted_aget_connection)
     client = await hook.aget_client()
     assert client.timeouts.read == 7.0
     assert await hook.aresponse_version() == "3"
     status = await hook.aget_audioform(submitted.audioform_id)
     assert status.resource_id == submitted.audioform_id
     assert masked == [SANDBOX_KEY]
+    assert reads == [conn_id]  # the version header comes from the extras read with the client
