@@ -112,9 +112,7 @@ class AimlApiHook(AudioServiceHook):
         )
 
     @classmethod
-    def credentials_from_connection(
-        cls, connection: Connection, extra: Mapping[str, Any] | None = None
-    ) -> Credentials:
+    def credentials_from_connection(cls, connection: Connection, extra: Mapping[str, Any]) -> Credentials:
         if not connection.password:
             raise AudioInputError(
                 "AIML API connection", [f"{connection.conn_id}.password: the API key is empty"]

@@ -189,15 +189,13 @@ class AiozStreamHook(AudioServiceHook):
         return behaviour
 
     @classmethod
-    def credentials_from_connection(
-        cls, connection: Connection, extra: Mapping[str, Any] | None = None
-    ) -> Credentials:
+    def credentials_from_connection(cls, connection: Connection, extra: Mapping[str, Any]) -> Credentials:
         if not connection.password:
             raise AudioInputError(
                 "AIOZ Stream connection",
                 [f"{connection.conn_id}.password: the secret key (or Bearer token) is empty"],
             )
-        public_key = (connection.extra_dejson if extra is None else extra).get("public_key")
+        public_key = extra.get("public_key")
         if public_key:
             return key_pair("stream-public-key", str(public_key), "stream-secret-key", connection.password)
         return bearer(connection.password)

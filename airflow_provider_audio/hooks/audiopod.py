@@ -148,14 +148,12 @@ class AudioPodHook(AudioServiceHook):
         )
 
     @classmethod
-    def credentials_from_connection(
-        cls, connection: Connection, extra: Mapping[str, Any] | None = None
-    ) -> Credentials:
+    def credentials_from_connection(cls, connection: Connection, extra: Mapping[str, Any]) -> Credentials:
         if not connection.password:
             raise AudioInputError(
                 "AudioPod connection", [f"{connection.conn_id}.password: the API key is empty"]
             )
-        scheme = (connection.extra_dejson if extra is None else extra).get("auth", "api_key")
+        scheme = extra.get("auth", "api_key")
         if scheme not in AUTH_SCHEMES:
             raise AudioInputError(
                 "AudioPod connection",

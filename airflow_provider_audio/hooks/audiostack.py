@@ -113,14 +113,12 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
         )
 
     @classmethod
-    def credentials_from_connection(
-        cls, connection: Connection, extra: Mapping[str, Any] | None = None
-    ) -> Credentials:
+    def credentials_from_connection(cls, connection: Connection, extra: Mapping[str, Any]) -> Credentials:
         if not connection.password:
             raise AudioInputError(
                 "AudioStack connection", [f"{connection.conn_id}.password: the API key is empty"]
             )
-        org = (connection.extra_dejson if extra is None else extra).get("assume_org")
+        org = extra.get("assume_org")
         return api_key_header("x-api-key", connection.password, [("x-assume-org", str(org))] if org else [])
 
     def response_version(self) -> str:

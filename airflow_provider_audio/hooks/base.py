@@ -87,15 +87,12 @@ class AudioServiceHook(BaseHook):
         self._extra: Mapping[str, Any] = {}
 
     @classmethod
-    def credentials_from_connection(
-        cls, connection: Connection, extra: Mapping[str, Any] | None = None
-    ) -> Credentials:
+    def credentials_from_connection(cls, connection: Connection, extra: Mapping[str, Any]) -> Credentials:
         """
         The service's authentication headers, read from ``connection``.
 
         :param connection: the Airflow connection.
-        :param extra: its extras, already read (the async path reads them with ``aextra_dejson``);
-            read from ``connection.extra_dejson`` when not given.
+        :param extra: its extras, already read (``extra_dejson`` in tasks, ``aextra_dejson`` in triggers).
         """
         raise NotImplementedError
 

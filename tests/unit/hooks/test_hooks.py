@@ -9,6 +9,7 @@ import pytest
 import requests_mock as rm
 from airflow.sdk import Connection
 
+from airflow_provider_audio.client import Credentials
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.hooks.aimlapi import AimlApiHook
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
@@ -52,32 +53,27 @@ def test_ui_field_behaviour_relabels_password_as_api_key(hook_class: type[AudioS
     assert behaviour["placeholders"]["host"].startswith("https://")
 
 
+def credentials(hook_class: type[AudioServiceHook], connection: Connection) -> Credentials:
+    """What a hook makes of ``connection``, its extras read as the sync path reads them."""
+    return hook_class.credentials_from_connection(connection, connection.extra_dejson)
+
+
 @pytest.mark.parametrize("hook_class", HOOKS)
 def test_empty_key_is_refused_naming_the_field(hook_class: type[AudioServiceHook]) -> None:
     with pytest.raises(AudioInputError, match=r"c\.password"):
-        hook_class.credentials_from_connection(conn())
+        credentials(hook_class, conn())
 
 
 def test_credentials_per_service() -> None:
-    stack = AudioStackHook.credentials_from_connection(
-        conn(password="k1", extra=json.dumps({"assume_org": "org-9"}))
-    )
+    stack = credentials(AudioStackHook, conn(password="k1", extra=json.dumps({"assume_org": "org-9"})))
     assert stack.headers == {"x-api-key": "k1", "x-assume-org": "org-9"}
-    pair = AiozStreamHook.credentials_from_connection(
-        conn(password="s", extra=json.dumps({"public_key": "p"}))
-    )
+    pair = credentials(AiozStreamHook, conn(password="s", extra=json.dumps({"public_key": "p"})))
     assert pair.headers == {"stream-public-key": "p", "stream-secret-key": "s"}
-    assert AiozStreamHook.credentials_from_connection(conn(password="t")).headers == {
-        "Authorization": "Bearer t"
-    }
-    assert AudioPodHook.credentials_from_connection(conn(password="ap_1")).headers == {"X-API-Key": "ap_1"}
-    jwt = AudioPodHook.credentials_from_connection(
-        conn(password="j.w.t", extra=json.dumps({"auth": "bearer"}))
-    )
+    assert credentials(AiozStreamHook, conn(password="t")).headers == {"Authorization": "Bearer t"}
+    assert credentials(AudioPodHook, conn(password="ap_1")).headers == {"X-API-Key": "ap_1"}
+    jwt = credentials(AudioPodHook, conn(password="j.w.t", extra=json.dumps({"auth": "bearer"})))
     assert jwt.headers == {"Authorization": "Bearer j.w.t"}
-    assert AimlApiHook.credentials_from_connection(conn(password="m")).headers == {
-        "Authorization": "Bearer m"
-    }
+    assert credentials(AimlApiHook, conn(password="m")).headers == {"Authorization": "Bearer m"}
     assert "k1" not in repr(stack)
 
 
@@ -85,7 +81,7 @@ def test_audiopod_unknown_auth_scheme_lists_allowed_values() -> None:
     with pytest.raises(
         AudioInputError, match=r"c\.extra\.auth: 'basic'; allowed values: \('api_key', 'bearer'\)"
     ):
-        AudioPodHook.credentials_from_connection(conn(password="x", extra=json.dumps({"auth": "basic"})))
+        credentials(AudioPodHook, conn(password="x", extra=json.dumps({"auth": "basic"})))
 
 
 def test_key_is_registered_with_the_secrets_masker(
