@@ -27,13 +27,14 @@ import asyncio
 import gc
 import json
 import os
-import resource
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from bench.own_process import cpu_seconds, status_kib
 
 CONN_ID = "audiostack_default"
 #: The smallest audioform the sandbox renders: one short sentence, no bed (renders in ~1 ms).
@@ -47,19 +48,6 @@ AUDIOFORM: dict[str, Any] = {
     "delivery": {"encoderPreset": "wav"},
 }
 WATCHDOG_SECONDS = 0.010
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _kib(field_name: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field_name + ":"):
-                return int(line.split()[1])
-    raise KeyError(field_name)
 
 
 def _reset_peak() -> bool:
@@ -153,9 +141,9 @@ async def wait_with_triggers(
     watchdog = Watchdog()
     watch = asyncio.create_task(watchdog.run())
     await asyncio.sleep(0.1)
-    rss_before = _kib("VmRSS")
+    rss_before = status_kib("VmRSS")
     peak_reset = _reset_peak()
-    cpu_before = _cpu()
+    cpu_before = cpu_seconds()
     started = time.monotonic()
     deadline = time.time() + limit
 
@@ -181,8 +169,8 @@ async def wait_with_triggers(
     for task in pending:
         task.cancel()
     finished = time.monotonic()
-    cpu = _cpu() - cpu_before
-    peak = _kib("VmHWM")
+    cpu = cpu_seconds() - cpu_before
+    peak = status_kib("VmHWM")
     watchdog.stopped = True
     await watch
     failures = [
@@ -212,9 +200,9 @@ def wait_with_threads(
 
     events: dict[str, tuple[float, str]] = {}
     lock = threading.Lock()
-    rss_before = _kib("VmRSS")
+    rss_before = status_kib("VmRSS")
     peak_reset = _reset_peak()
-    cpu_before = _cpu()
+    cpu_before = cpu_seconds()
     started = time.monotonic()
     stop_at = started + limit
 
@@ -256,7 +244,7 @@ def wait_with_threads(
         futures = [pool.submit(wait, audioform_id) for audioform_id, _ in submitted]
         failures = [str(error) for future in futures if (error := future.exception(timeout=limit + 60))]
     finished = time.monotonic()
-    cpu = _cpu() - cpu_before
+    cpu = cpu_seconds() - cpu_before
     done.set()
     sampler.join(timeout=30)
     return {
@@ -266,7 +254,7 @@ def wait_with_threads(
         "runnable_max": max(runnable, default=0),
         "runnable_samples": runnable,
         "rss_before_kib": rss_before,
-        "peak_kib": _kib("VmHWM"),
+        "peak_kib": status_kib("VmHWM"),
         "peak_reset": peak_reset,
         "events": {audioform_id: list(value) for audioform_id, value in events.items()},
         "pending": len(submitted) - len(events),
@@ -291,13 +279,13 @@ async def measure_costs(url: str, audioform_id: str, samples: int) -> dict[str, 
 
     async def piece(name: str, make: Any) -> None:
         kept.append(await make())  # a first one pays one-time costs (imports, caches)
-        rss = _kib("VmRSS")
-        cpu = _cpu()
+        rss = status_kib("VmRSS")
+        cpu = cpu_seconds()
         for _ in range(samples):
             kept.append(await make())
         results[name] = {
-            "cpu_ms": (_cpu() - cpu) / samples * 1000,
-            "rss_kib": (_kib("VmRSS") - rss) / samples,
+            "cpu_ms": (cpu_seconds() - cpu) / samples * 1000,
+            "rss_kib": (status_kib("VmRSS") - rss) / samples,
         }
 
     hook = AudioStackHook(CONN_ID, retry_policy=RetryPolicy.no_retries())
@@ -337,11 +325,11 @@ async def measure_costs(url: str, audioform_id: str, samples: int) -> dict[str, 
     await piece("aget_build (one poll, client reused)", poll)
     # What a trigger pays when it ends: its hook closes (and frees) its client.
     hooks = [item for item in kept if isinstance(item, AudioStackHook)]
-    cpu = _cpu()
+    cpu = cpu_seconds()
     for item in hooks:
         await item.aclose()
     results["hook.aclose (a trigger ending)"] = {
-        "cpu_ms": (_cpu() - cpu) / max(len(hooks), 1) * 1000,
+        "cpu_ms": (cpu_seconds() - cpu) / max(len(hooks), 1) * 1000,
         "rss_kib": float("nan"),
     }
     for item in kept:

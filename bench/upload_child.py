@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import time
+
+from bench.own_process import cpu_seconds, status_mib
 
 
 def main() -> int:
@@ -28,8 +29,8 @@ def main() -> int:
     hook.get_conn()
     source = FileSource(path)
     # Imports (Airflow, pydantic...) cost the same whatever the file; measure the upload itself.
-    rss_before = _status_mib("VmRSS")
-    cpu_before = _cpu()
+    rss_before = status_mib("VmRSS")
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     media = hook.create_media({"title": "benchmark upload"})
     progress = hook.upload_parts(media.id, source, part_size)
@@ -40,28 +41,14 @@ def main() -> int:
         json.dumps(
             {
                 "wall": wall,
-                "cpu": _cpu() - cpu_before,
-                "peak_rss_mib": _status_mib("VmHWM"),
+                "cpu": cpu_seconds() - cpu_before,
+                "peak_rss_mib": status_mib("VmHWM"),
                 "rss_before_mib": rss_before,
                 "parts": len(progress.parts),
             }
         )
     )
     return 0
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _status_mib(field: str) -> float:
-    """A memory figure of this process from /proc/self/status, in MiB."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise KeyError(field)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import time
+
+from bench.own_process import cpu_seconds, status_mib
 
 
 def main() -> int:
@@ -35,8 +36,8 @@ def main() -> int:
     )
     hook = operator.hook
     hook.get_conn()
-    rss_before = _status_mib("VmRSS")
-    cpu_before = _cpu()
+    rss_before = status_mib("VmRSS")
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     source = operator.open_source({})
     media = hook.create_media(operator.create_request())
@@ -48,8 +49,8 @@ def main() -> int:
         json.dumps(
             {
                 "wall": wall,
-                "cpu": _cpu() - cpu_before,
-                "peak_rss_mib": _status_mib("VmHWM"),
+                "cpu": cpu_seconds() - cpu_before,
+                "peak_rss_mib": status_mib("VmHWM"),
                 "rss_before_mib": rss_before,
                 "parts": len(progress.parts),
                 "size": source.size,
@@ -58,20 +59,6 @@ def main() -> int:
         )
     )
     return 0
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _status_mib(field: str) -> float:
-    """A memory figure of this process from /proc/self/status, in MiB."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise KeyError(field)
 
 
 if __name__ == "__main__":
