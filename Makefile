@@ -8,10 +8,10 @@ AIRFLOW_SPEC ?= apache-airflow>=3.3.2,<3.4
 
 .PHONY: install demo test lint typecheck bench clean
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml sandbox/pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e ".[dev]" "$(AIRFLOW_SPEC)"
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e ./sandbox -e ".[dev]" "$(AIRFLOW_SPEC)"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,14 +20,16 @@ demo: $(STAMP)
 	$(BIN)/python -m dags_examples.demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check airflow_provider_audio dags_examples tests bench
-	$(BIN)/ruff format --check airflow_provider_audio dags_examples tests bench
+	$(BIN)/ruff check airflow_provider_audio dags_examples tests bench sandbox
+	$(BIN)/ruff format --check airflow_provider_audio dags_examples tests bench sandbox
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The provider's tests, then the sandbox's own (a project of its own, with its own pytest settings).
 test: lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider
+	cd sandbox && ../$(BIN)/pytest -q -p no:cacheprovider
 
 # Every benchmark against the sandbox on 127.0.0.1 (about a quarter of an hour on 2 cores);
 # figures and targets land in bench/RESULTS.md, scratch files in bench/out/.

@@ -25,8 +25,7 @@ from types import TracebackType
 from typing import Any
 
 import requests
-
-from airflow_provider_audio.sandbox.errors import SERVICE_NAMES
+from audio_sandbox.core.errors import SERVICE_NAMES
 
 REPO = Path(__file__).resolve().parent.parent
 #: Scratch space (ignored by git): generated files, child logs, compiled bytecode, Airflow homes.
@@ -180,7 +179,7 @@ def last_json_line(text: str) -> dict[str, Any]:
 
 class Sandbox:
     """
-    ``python -m airflow_provider_audio.sandbox`` in its own process group on 127.0.0.1, free port.
+    ``python -m audio_sandbox`` in its own process group on 127.0.0.1, free port.
 
     ``with Sandbox(build_seconds=60) as sandbox: sandbox.stats()``
 
@@ -195,7 +194,7 @@ class Sandbox:
         self.session = requests.Session()
 
     def start(self) -> Sandbox:
-        args = [sys.executable, "-m", "airflow_provider_audio.sandbox", "--port", "0", "--api-key", KEY]
+        args = [sys.executable, "-m", "audio_sandbox", "--port", "0", "--api-key", KEY]
         for knob, value in self.knobs.items():
             args += [f"--{knob.replace('_', '-')}", str(value)]
         OUT.mkdir(parents=True, exist_ok=True)

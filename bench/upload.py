@@ -118,7 +118,7 @@ def airflow_baseline_rss_mib() -> float:
 
 def start_sandbox() -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_audio.sandbox", "--port", "0", "--api-key", KEY],
+        [sys.executable, "-m", "audio_sandbox", "--port", "0", "--api-key", KEY],
         stdout=subprocess.PIPE,
         text=True,
         cwd=REPO,

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from airflow_provider_audio.sandbox.errors import SERVICE_NAMES
+from audio_sandbox.core.errors import SERVICE_NAMES
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_HOME = REPO / ".demo"
@@ -25,7 +25,7 @@ DEMO_KEY = "demo-sandbox-key"
 def start_sandbox() -> tuple[subprocess.Popen[str], str]:
     """The sandbox as a child process on a free loopback port; returns it and its base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_audio.sandbox", "--port", "0", "--api-key", DEMO_KEY],
+        [sys.executable, "-m", "audio_sandbox", "--port", "0", "--api-key", DEMO_KEY],
         stdout=subprocess.PIPE,
         text=True,
         env={

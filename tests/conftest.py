@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING  # noqa: E402
 import pytest  # noqa: E402
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 SANDBOX_KEY = "sandbox-test-key-7f3a9c"
 
@@ -60,7 +60,7 @@ def airflow_db() -> Path:
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxServer]:
     """The offline emulator of the four services, on 127.0.0.1, for the whole session."""
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
     with SandboxServer(api_key=SANDBOX_KEY, build_seconds=0.5) as server:
         yield server

@@ -15,7 +15,7 @@ from tests.catalogue.render import DOC, render
 from tests.system.conftest import sandbox_stats
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 
 def operator_class(path: str) -> type[Any]:

@@ -17,7 +17,7 @@ from dags_examples.articles import SAMPLE_ARTICLES
 from tests.faults.helpers import QUICK_TIMERS, FaultSandbox, TaskErrors
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 #: The shortest sample article (about 26 s of narration): one article keeps a pipeline run short.
 ONE_ARTICLE = "2026-11-19-ferry-timetable.json"

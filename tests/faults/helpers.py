@@ -25,7 +25,7 @@ import requests
 from tests.conftest import SANDBOX_KEY
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 #: Sandbox timers short enough that a whole pipeline runs in seconds (restored after each test).
 QUICK_TIMERS: dict[str, float] = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from audio_sandbox.core.audio import Clip, Speech, encode_mp3, encode_wav, render
 
-from airflow_provider_audio.sandbox.audio import Clip, Speech, encode_mp3, encode_wav, render
 from tests.faults.helpers import assert_mp3_bytes, assert_no_partial_files, assert_wav_bytes
 
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from audio_sandbox.core.server import SandboxServer
+from audio_sandbox.core.settings import Settings
 
-from airflow_provider_audio.sandbox.server import SandboxServer
-from airflow_provider_audio.sandbox.settings import Settings
 from tests.conftest import SANDBOX_KEY
 from tests.faults.helpers import (
     QUICK_TIMERS,

@@ -24,7 +24,7 @@ from airflow_provider_audio.hooks.base import AudioServiceHook
 from tests.conftest import SANDBOX_KEY
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 Mode = Literal["sync", "async"]
 MODES: tuple[Mode, ...] = ("sync", "async")

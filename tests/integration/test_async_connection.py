@@ -12,7 +12,7 @@ from tests.conftest import SANDBOX_KEY
 from tests.integration.conftest import VALID_AUDIOFORM, HookFactory, set_connection
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 
 async def test_async_client_reads_extras_and_masks_keys_without_a_blocking_call(

@@ -16,7 +16,7 @@ from tests.conftest import SANDBOX_KEY
 from tests.integration.conftest import WRONG_KEY, SandboxAdmin, set_connection
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 
 @dataclass(frozen=True)

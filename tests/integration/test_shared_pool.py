@@ -23,7 +23,7 @@ from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
 from tests.integration.conftest import VALID_AUDIOFORM, WRONG_KEY, HookFactory, SandboxAdmin, set_connection
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 
 async def test_hooks_in_one_loop_share_one_pool_until_the_last_closes(

@@ -456,7 +456,7 @@ def start_sandbox(stack: AirflowStack) -> str:
         [
             sys.executable,
             "-m",
-            "airflow_provider_audio.sandbox",
+            "audio_sandbox",
             "--port",
             "0",
             "--api-key",

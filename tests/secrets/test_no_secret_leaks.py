@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 import requests
+from audio_sandbox.core.errors import SERVICE_NAMES
+from audio_sandbox.core.server import SandboxServer
 
-from airflow_provider_audio.sandbox.errors import SERVICE_NAMES
-from airflow_provider_audio.sandbox.server import SandboxServer
 from tests.conftest import AIRFLOW_HOME
 
 CANARY_KEY = f"sk-canary-{uuid.uuid4().hex}"

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 
 OperatorRunner = Callable[..., Any]

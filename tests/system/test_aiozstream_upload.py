@@ -18,7 +18,7 @@ from airflow_provider_audio.upload.parts import MIN_PART_SIZE
 from tests.system.conftest import OperatorRunner, add_fault, patch_settings, sandbox_stats
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 UPLOAD = "airflow_provider_audio.operators.aiozstream.AiozStreamUploadAudioOperator"
 UPDATE = "airflow_provider_audio.operators.aiozstream.AiozStreamUpdateMediaOperator"

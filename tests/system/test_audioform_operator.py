@@ -16,7 +16,7 @@ from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioform
 from tests.system.conftest import OperatorRunner
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 AUDIOFORM_OPERATOR = "airflow_provider_audio.operators.audiostack.AudioStackBuildAudioformOperator"
 

@@ -20,7 +20,7 @@ from airflow_provider_audio.operators.audiopod import (
 from tests.system.conftest import OperatorRunner, add_fault, patch_settings, sandbox_stats
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 OPS = "airflow_provider_audio.operators"
 CREATE_VOICE = f"{OPS}.audiopod.AudioPodCreateVoiceOperator"

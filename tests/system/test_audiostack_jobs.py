@@ -21,7 +21,7 @@ from airflow_provider_audio.operators.audiostack import (
 from tests.system.conftest import OperatorRunner, patch_settings, sandbox_stats, xcom_of
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 OPS = "airflow_provider_audio.operators"
 BATCH = f"{OPS}.audiostack_creator.AudioStackBatchBuildOperator"

@@ -30,7 +30,7 @@ AUDIOFORM = {
 }
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 
 def test_on_kill_mid_upload_deletes_the_incomplete_media(

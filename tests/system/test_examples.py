@@ -14,7 +14,7 @@ import requests
 from tests.system.conftest import patch_settings, sandbox_stats, xcom_of
 
 if TYPE_CHECKING:
-    from airflow_provider_audio.sandbox.server import SandboxServer
+    from audio_sandbox.core.server import SandboxServer
 
 
 @pytest.fixture

@@ -1,0 +1,159 @@
+"""Reading an error response: the API's message, its request id and how long it asks us to wait."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from airflow_provider_audio.exceptions import (
+    AudioServiceAuthError,
+    AudioServiceCreditsError,
+    AudioServiceError,
+    AudioServiceNotFoundError,
+    AudioServiceRateLimitError,
+    AudioServiceRequestError,
+    AudioServiceServerError,
+)
+
+_REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "request-id", "x-correlation-id")
+_MAX_MESSAGE_CHARS = 2000
+
+
+def parse_body(content: bytes) -> Any:
+    """The body as JSON when it is JSON, else as text (``None`` when empty)."""
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode("utf-8", errors="replace")
+
+
+def api_message(body: Any) -> str:
+    """
+    The service's own error message, from any of the four services' error shapes.
+
+    AudioStack ``{message, errors|details}``, AIOZ ``{status, message}``, AudioPod ``{detail}``,
+    AIML API ``{message, path, requestId, statusCode}``.
+    """
+    if body is None:
+        return "(empty body)"
+    if not isinstance(body, Mapping):
+        return str(body)[:_MAX_MESSAGE_CHARS]
+    parts: list[str] = []
+    for key in ("message", "error", "detail"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            parts.append(value)
+        elif isinstance(value, Mapping):
+            parts.append(str(value.get("message") or json.dumps(value, sort_keys=True)))
+        elif isinstance(value, list) and value:
+            parts.append(json.dumps(value))
+    for key in ("errors", "details"):
+        value = body.get(key)
+        if value:
+            parts.append(f"{key}: {json.dumps(value)}")
+    text = "; ".join(parts) if parts else json.dumps(body, sort_keys=True)
+    return text[:_MAX_MESSAGE_CHARS]
+
+
+def request_id(headers: Mapping[str, str], body: Any) -> str | None:
+    """The request id from the headers, or from the body where a service puts it there."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    for name in _REQUEST_ID_HEADERS:
+        if lowered.get(name):
+            return lowered[name]
+    if isinstance(body, Mapping):
+        for holder in (body, body.get("metadata")):
+            if isinstance(holder, Mapping) and holder.get("requestId"):
+                return str(holder["requestId"])
+    return None
+
+
+def retry_after_seconds(headers: Mapping[str, str], header_names: tuple[str, ...]) -> float | None:
+    """Seconds to wait, from the first of ``header_names`` present (seconds or an HTTP date)."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    for name in header_names:
+        raw = lowered.get(name.lower())
+        if raw is None:
+            continue
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            pass
+        try:
+            when = parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            continue
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return None
+
+
+def _credits_detail(body: Any) -> str:
+    detail = body.get("detail") if isinstance(body, Mapping) else None
+    if not isinstance(detail, Mapping):
+        return ""
+    amounts = [
+        f"{label} {detail[key]}"
+        for key, label in (("required_cents", "required cents:"), ("available_cents", "available cents:"))
+        if key in detail
+    ]
+    return f" ({', '.join(amounts)})" if amounts else ""
+
+
+def error_for_status(
+    *,
+    service: str,
+    method: str,
+    route: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: Any,
+    retry_after_headers: tuple[str, ...],
+) -> AudioServiceError:
+    """The typed error for an HTTP error status (the caller scrubs secrets from the message)."""
+    message = api_message(body)
+    kwargs: dict[str, Any] = {
+        "service": service,
+        "method": method,
+        "route": route,
+        "status": status,
+        "api_message": message,
+        "request_id": request_id(headers, body),
+    }
+    asked_wait = retry_after_seconds(headers, retry_after_headers)
+    if status == 429:
+        return AudioServiceRateLimitError(**kwargs, retry_after=asked_wait)
+    if status >= 500:
+        return AudioServiceServerError(**kwargs, retry_after=asked_wait)
+    if status == 402 or (status == 403 and "credit" in message.lower()):
+        kwargs["api_message"] = (
+            f"the account has not enough credits for this call: {message}{_credits_detail(body)}"
+        )
+        return AudioServiceCreditsError(**kwargs)
+    if status in (401, 403):
+        return AudioServiceAuthError(**kwargs)
+    if status == 404:
+        return AudioServiceNotFoundError(**kwargs)
+    return AudioServiceRequestError(**kwargs)
+
+
+def error_for_file_response(*, service: str, method: str, route: str, response: Any) -> AudioServiceError:
+    """
+    The typed error for a failed request to a file URL (a delivery, a presigned upload), made with
+    ``requests`` outside the API client; such URLs speak plain HTTP and honour ``Retry-After`` only.
+
+    :param response: the ``requests.Response`` with an error status.
+    """
+    return error_for_status(
+        service=service,
+        method=method,
+        route=route,
+        status=response.status_code,
+        headers=response.headers,
+        body=parse_body(response.content),
+        retry_after_headers=("Retry-After",),
+    )

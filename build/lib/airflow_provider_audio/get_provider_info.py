@@ -1,0 +1,83 @@
+"""What Airflow's ProvidersManager reads about this package (entry point ``apache_airflow_provider``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_audio import __version__
+
+_PACKAGE = "airflow_provider_audio"
+
+_INTEGRATIONS = {
+    "AudioStack": ("https://docs.audiostack.ai", "audiostack"),
+    "AIOZ Stream": ("https://aiozstream.network", "aiozstream"),
+    "AudioPod AI": ("https://docs.audiopod.ai", "audiopod"),
+    "AIML API": ("https://docs.aimlapi.com", "aimlapi"),
+}
+
+_HOOK_CLASSES = {
+    "audiostack": f"{_PACKAGE}.hooks.audiostack.AudioStackHook",
+    "aiozstream": f"{_PACKAGE}.hooks.aiozstream.AiozStreamHook",
+    "audiopod": f"{_PACKAGE}.hooks.audiopod.AudioPodHook",
+    "aimlapi": f"{_PACKAGE}.hooks.aimlapi.AimlApiHook",
+}
+
+
+def get_provider_info() -> dict[str, Any]:
+    """The provider's description, valid against Airflow's ``provider_info.schema.json``."""
+    return {
+        "package-name": "airflow-provider-audio",
+        "name": "Audio services (AudioStack, AIOZ Stream, AudioPod AI, AIML API)",
+        "description": (
+            "Hooks, deferrable operators and triggers for AudioStack audio production, AIOZ Stream "
+            "publishing, AudioPod AI voices and AIML API stable-audio generation."
+        ),
+        "versions": [__version__],
+        "integrations": [
+            {"integration-name": name, "external-doc-url": url, "tags": ["service"]}
+            for name, (url, _) in _INTEGRATIONS.items()
+        ],
+        "hooks": [
+            {"integration-name": name, "python-modules": [f"{_PACKAGE}.hooks.{module}"]}
+            for name, (_, module) in _INTEGRATIONS.items()
+        ],
+        "operators": [
+            {
+                "integration-name": "AudioStack",
+                "python-modules": [
+                    f"{_PACKAGE}.operators.audiostack",
+                    f"{_PACKAGE}.operators.audiostack_creator",
+                    f"{_PACKAGE}.operators.audiostack_classic",
+                    f"{_PACKAGE}.operators.audiostack_files",
+                ],
+            },
+            {"integration-name": "AIOZ Stream", "python-modules": [f"{_PACKAGE}.operators.aiozstream"]},
+            {"integration-name": "AudioPod AI", "python-modules": [f"{_PACKAGE}.operators.audiopod"]},
+            {"integration-name": "AIML API", "python-modules": [f"{_PACKAGE}.operators.aimlapi"]},
+        ],
+        "sensors": [
+            {"integration-name": "AIOZ Stream", "python-modules": [f"{_PACKAGE}.sensors.aiozstream"]},
+        ],
+        "triggers": [
+            {"integration-name": "AudioStack", "python-modules": [f"{_PACKAGE}.triggers.audiostack"]},
+            {"integration-name": "AIOZ Stream", "python-modules": [f"{_PACKAGE}.triggers.aiozstream"]},
+            {"integration-name": "AudioPod AI", "python-modules": [f"{_PACKAGE}.triggers.audiopod"]},
+            {"integration-name": "AIML API", "python-modules": [f"{_PACKAGE}.triggers.aimlapi"]},
+        ],
+        "transfers": [
+            {
+                "source-integration-name": "AudioStack",
+                "target-integration-name": "AIOZ Stream",
+                "python-module": f"{_PACKAGE}.transfers.audiostack_to_aiozstream",
+            },
+        ],
+        "connection-types": [
+            {"connection-type": conn_type, "hook-class-name": hook_class}
+            for conn_type, hook_class in _HOOK_CLASSES.items()
+        ],
+        "extra-links": [
+            f"{_PACKAGE}.links.audiostack.AudioStackAudioLink",
+            f"{_PACKAGE}.links.audiostack.AudioStackPlatformLink",
+            f"{_PACKAGE}.links.aiozstream.AiozStreamPlayerLink",
+        ],
+    }

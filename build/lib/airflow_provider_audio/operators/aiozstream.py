@@ -1,0 +1,478 @@
+"""AIOZ Stream operators: publish audio (chunked, verified, resumable), update and delete media."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
+from airflow_provider_audio.exceptions import (
+    AudioCostGuardError,
+    AudioInputError,
+    AudioJobFailedError,
+    AudioServiceError,
+    AudioServiceNotFoundError,
+)
+from airflow_provider_audio.links.aiozstream import PLAYER_URL_XCOM_KEY, AiozStreamPlayerLink
+from airflow_provider_audio.operators.waiting import WaitingOperator
+from airflow_provider_audio.upload.parts import DEFAULT_PART_SIZE, check_part_size
+
+# Hooks, models, triggers and upload sources are imported in methods: DAG files parse without the
+# HTTP client and models.
+if TYPE_CHECKING:
+    from airflow.sdk import Context, ObjectStoragePath
+
+    from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, Media, UploadProgress
+    from airflow_provider_audio.models.aiozstream import CreateMediaRequest
+    from airflow_provider_audio.upload.sources import UploadSource
+
+# Transcoding an episode takes seconds to minutes: a 10 s poll adds little latency.
+DEFAULT_POLL_INTERVAL = 10.0
+DEFAULT_TRANSCODE_TIMEOUT = timedelta(hours=2)
+# The preset AIOZ Stream transcodes to when a create body names no qualities (seed 002).
+DEFAULT_RESOLUTIONS = ["standard"]
+
+
+def metadata_pairs(metadata: Mapping[str, Any] | list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """Metadata as AIOZ wants it (``[{key, value}]``), from a dict or an already-paired list."""
+    if metadata is None:
+        return None
+    if isinstance(metadata, Mapping):
+        return [{"key": str(key), "value": value} for key, value in metadata.items()]
+    return list(metadata)
+
+
+class AiozStreamUploadAudioOperator(WaitingOperator):
+    """
+    Publish an audio file on AIOZ Stream: create, upload in parts, complete, wait for transcoding.
+
+    - **Validated first**: the create body (type, qualities...), the part size, and that the source
+      exists and is not empty are checked before any call.
+    - **Cost guard** (``check_cost`` or ``max_price``): ``GET /media/cost`` for the requested qualities
+      and the audio's duration; the task fails before creating anything when the balance is not
+      enough or the price is above ``max_price``.
+    - **Parts**: ``part_size`` bytes each (5 to 128 MiB, default 50 MiB), in order, each with its MD5
+      and ``Content-Range``, read from the source one part at a time into one reused buffer; a
+      failed part is retried alone.
+    - **Resumable**: the media id and confirmed parts are kept in the task state store, so a retried
+      task resumes after the last confirmed part instead of starting over.
+    - **Idempotent**: with ``reuse_key`` (a key of ``metadata``, e.g. an article id), a finished media
+      carrying the same pair is returned instead of uploading again, and one still transcoding is
+      waited on.
+    - **Verified**: after ``complete`` and after transcoding, the media's size must equal the source's.
+
+    Returns the media summary: ``{media_id, title, status, size_bytes, duration_seconds, hls_url,
+    dash_url, hls_player_url, dash_player_url, source_url, reused}``.
+
+    :param source: the audio file: a local path or an ``ObjectStoragePath`` (templated).
+    :param title: the media's title (templated).
+    :param description: its description (templated).
+    :param tags: its tags (templated).
+    :param metadata: key/value pairs, as a dict or ``[{key, value}]`` (templated).
+    :param is_public: whether it plays without a key.
+    :param qualities: transcoding outputs, as AIOZ's ``qualities`` list (templated).
+    :param conn_id: the AIOZ Stream connection.
+    :param part_size: bytes per part.
+    :param reuse_key: a ``metadata`` key whose value identifies this audio across runs.
+    :param check_cost: ask the price before creating anything, and fail when the balance is short.
+    :param max_price: the highest acceptable price in USD (implies ``check_cost``).
+    :param duration_seconds: the audio's duration for the cost guard (read from WAV files if omitted).
+    :param poll_interval: seconds between polls of the transcoding.
+    :param job_timeout: how long transcoding may take after ``complete``.
+    """
+
+    state_store_key = "aiozstream_upload"
+    template_fields: Sequence[str] = (
+        "source",
+        "title",
+        "description",
+        "tags",
+        "metadata",
+        "qualities",
+        "conn_id",
+    )
+    operator_extra_links = (AiozStreamPlayerLink(),)
+    ui_color = "#d7f0f7"
+
+    def __init__(
+        self,
+        *,
+        source: str | os.PathLike[str] | ObjectStoragePath | None = None,
+        title: str,
+        description: str | None = None,
+        tags: list[str] | None = None,
+        metadata: Mapping[str, Any] | list[dict[str, Any]] | None = None,
+        is_public: bool | None = None,
+        qualities: list[dict[str, Any]] | None = None,
+        conn_id: str = AIOZSTREAM_CONN_ID,
+        part_size: int = DEFAULT_PART_SIZE,
+        reuse_key: str | None = None,
+        check_cost: bool = False,
+        max_price: float | None = None,
+        duration_seconds: float | None = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        job_timeout: timedelta = DEFAULT_TRANSCODE_TIMEOUT,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(poll_interval=poll_interval, job_timeout=job_timeout, **kwargs)
+        check_part_size(part_size)
+        if max_price is not None and (isinstance(max_price, bool) or max_price < 0):
+            raise AudioInputError(
+                f"{type(self).__name__} arguments", [f"max_price: {max_price!r}; must be >= 0"]
+            )
+        self.source = source
+        self.title = title
+        self.description = description
+        self.tags = tags
+        self.metadata = metadata
+        self.is_public = is_public
+        self.qualities = qualities
+        self.conn_id = conn_id
+        self.part_size = part_size
+        self.reuse_key = reuse_key
+        self.check_cost = check_cost or max_price is not None
+        self.max_price = max_price
+        self.duration_seconds = duration_seconds
+        # The media whose parts are being sent, so on_kill can remove an interrupted upload.
+        self._uploading_media_id: str | None = None
+
+    @property
+    def hook(self) -> AiozStreamHook:
+        """A hook for the task's own calls."""
+        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+
+        return AiozStreamHook(self.conn_id)
+
+    def create_request(self) -> CreateMediaRequest:
+        """The rendered create body, validated (type, title, qualities, metadata)."""
+        from airflow_provider_audio.models.aiozstream import parse_create_media
+
+        body: dict[str, Any] = {"type": "audio", "title": self.title}
+        for name in ("description", "tags", "is_public", "qualities"):
+            value = getattr(self, name)
+            if value is not None:
+                body[name] = value
+        pairs = metadata_pairs(self.metadata)
+        if pairs is not None:
+            body["metadata"] = pairs
+        request = parse_create_media(body)
+        if self.reuse_key is not None and self._reuse_value(request) is None:
+            raise AudioInputError(
+                "AIOZ Stream media",
+                [
+                    f"reuse_key: {self.reuse_key!r} is not a key of metadata; "
+                    "it must name the pair that finds earlier runs' media"
+                ],
+            )
+        return request
+
+    def _reuse_value(self, request: CreateMediaRequest) -> str | None:
+        for item in request.metadata or []:
+            if item.key == self.reuse_key:
+                return item.value
+        return None
+
+    def open_source(self, context: Context) -> UploadSource:
+        """The bytes to upload (checked to exist and not be empty)."""
+        from airflow_provider_audio.upload.sources import FileSource
+
+        if self.source is None:
+            raise AudioInputError("upload", ["source: no file given"])
+        return FileSource(self.source)
+
+    def source_duration(self, source: UploadSource) -> float | None:
+        """The audio's duration, for the cost guard: given, or read from a WAV header."""
+        from airflow_provider_audio.audio_files import wav_duration_seconds
+        from airflow_provider_audio.upload.sources import FileSource
+
+        if self.duration_seconds is not None:
+            return float(self.duration_seconds)
+        if isinstance(source, FileSource):
+            return wav_duration_seconds(source.path)
+        return None
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
+
+        request = self.create_request()
+        source = self.open_source(context)
+        hook = self.hook
+        state = self._resumable_state(hook, self.recall(context), source)
+        if state is None:
+            reused = self._find_reusable(hook, request)
+            if reused is not None:
+                return self._reuse(context, reused)
+            self._guard_cost(hook, request, source)
+            media = hook.create_media(request)
+            state = {
+                "media_id": media.id,
+                "part_size": self.part_size,
+                "total": source.size,
+                "confirmed": 0,
+                "completed": False,
+            }
+            self.remember(context, state)
+        media_id = str(state["media_id"])
+        context["ti"].xcom_push(key="media_id", value=media_id)
+        # Extra links are rendered at the end of every attempt, a deferring one included.
+        context["ti"].xcom_push(key=PLAYER_URL_XCOM_KEY, value="")
+        if not state["completed"]:
+            self._upload(context, hook, media_id, source, state)
+            hook.complete_upload(media_id)
+            state["completed"] = True
+            state["deadline"] = self.deadline_from_now()
+            self.remember(context, state)
+            hook.check_uploaded_size(media_id, source.size)
+        trigger = AiozStreamTranscodeTrigger(
+            conn_id=self.conn_id,
+            media_id=media_id,
+            poll_interval=self.poll_interval,
+            deadline=float(state.get("deadline") or self.deadline_from_now()),
+            max_consecutive_failures=self.max_consecutive_failures,
+        )
+        result: dict[str, Any] = self.wait_for(context, trigger)
+        return result
+
+    def _resumable_state(
+        self, hook: AiozStreamHook, stored: dict[str, Any] | None, source: UploadSource
+    ) -> dict[str, Any] | None:
+        """The upload an earlier try of this task began, if it can be carried on."""
+        from airflow_provider_audio.hooks.aiozstream import MediaStatus
+
+        if not stored or not stored.get("media_id"):
+            return None
+        media_id = str(stored["media_id"])
+        if stored.get("total") != source.size or stored.get("part_size") != self.part_size:
+            self.log.warning(
+                "The source or part size changed since media %s was begun; starting over", media_id
+            )
+            return None
+        try:
+            media = hook.get_media(media_id)
+        except AudioServiceNotFoundError:
+            self.log.warning("Media %s from an earlier try no longer exists; starting over", media_id)
+            return None
+        if media.status in (MediaStatus.FAIL, MediaStatus.DELETED):
+            self.log.warning(
+                "Media %s from an earlier try is %s; starting over", media_id, media.status.value
+            )
+            return None
+        if media.status is not MediaStatus.NEW:
+            stored["completed"] = True
+        self.log.info(
+            "Resuming media %s from an earlier try: %s of its parts were confirmed%s",
+            media_id,
+            stored.get("confirmed", 0),
+            ", upload complete" if stored.get("completed") else "",
+        )
+        return dict(stored)
+
+    def _find_reusable(self, hook: AiozStreamHook, request: CreateMediaRequest) -> Media | None:
+        """A media published by an earlier run for the same ``reuse_key`` pair."""
+        from airflow_provider_audio.hooks.aiozstream import MediaStatus
+
+        if self.reuse_key is None:
+            return None
+        value = self._reuse_value(request)
+        assert value is not None
+        found = hook.find_media_by_metadata(self.reuse_key, value, statuses=["done", "transcoding", "new"])
+        for wanted in (MediaStatus.DONE, MediaStatus.TRANSCODING):
+            for media in found:
+                if media.status is wanted:
+                    return media
+        for media in found:
+            # An upload another run began and never completed cannot be resumed from here (its
+            # confirmed parts are unknown): remove it rather than leave it half-made.
+            self.log.warning(
+                "Deleting media %s (%s=%s): an upload left incomplete by an earlier run",
+                media.id,
+                self.reuse_key,
+                value,
+            )
+            hook.delete_media(media.id)
+        return None
+
+    def _reuse(self, context: Context, media: Media) -> dict[str, Any]:
+        from airflow_provider_audio.hooks.aiozstream import MediaStatus
+        from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
+
+        self.log.info(
+            "Media %s already carries %s; reusing it (%s)", media.id, self.reuse_key, media.status.value
+        )
+        context["ti"].xcom_push(key="media_id", value=media.id)
+        if media.status is MediaStatus.DONE:
+            return self._published(context, media.summary(), reused=True)
+        trigger = AiozStreamTranscodeTrigger(
+            conn_id=self.conn_id,
+            media_id=media.id,
+            poll_interval=self.poll_interval,
+            deadline=self.deadline_from_now(),
+            max_consecutive_failures=self.max_consecutive_failures,
+        )
+        result: dict[str, Any] = self.wait_for(context, trigger)
+        return result
+
+    def _guard_cost(self, hook: AiozStreamHook, request: CreateMediaRequest, source: UploadSource) -> None:
+        if not self.check_cost:
+            return
+        duration = self.source_duration(source)
+        if duration is None:
+            raise AudioInputError(
+                "cost guard",
+                ["duration_seconds: needed to price the transcoding when the source is not a WAV file"],
+            )
+        resolutions = request.resolutions() or DEFAULT_RESOLUTIONS
+        cost = hook.media_cost(resolutions, duration)
+        self.log.info("Transcoding %.1f s into %s costs %.4f USD", duration, resolutions, cost.price)
+        if not cost.is_enough:
+            raise AudioCostGuardError(
+                f"AIOZ Stream balance is not enough for {cost.price:.4f} USD of transcoding; "
+                "nothing was created"
+            )
+        if self.max_price is not None and cost.price > self.max_price:
+            raise AudioCostGuardError(
+                f"transcoding would cost {cost.price:.4f} USD, above max_price {self.max_price:.4f}; "
+                "nothing was created"
+            )
+
+    def _upload(
+        self,
+        context: Context,
+        hook: AiozStreamHook,
+        media_id: str,
+        source: UploadSource,
+        state: dict[str, Any],
+    ) -> None:
+        def record(progress: UploadProgress) -> None:
+            state["confirmed"] = progress.confirmed
+            self.remember(context, state)
+
+        self._uploading_media_id = media_id
+        hook.upload_parts(
+            media_id,
+            source,
+            self.part_size,
+            already_confirmed=int(state.get("confirmed", 0)),
+            on_confirmed=record,
+        )
+        self._uploading_media_id = None
+
+    def on_kill(self) -> None:
+        """
+        A task killed mid-upload deletes its incomplete media (a retry creates a new one and
+        uploads anew); once complete, transcoding cannot be cancelled and the media stays.
+        """
+        media_id = self._uploading_media_id
+        if media_id is None:
+            self.log.warning(
+                "AIOZ Stream cannot cancel transcoding; a media already completed stays. Its id is in "
+                "this task's XCom under 'media_id' (remove it with AiozStreamDeleteMediaOperator)."
+            )
+            return
+        try:
+            self.hook.delete_media(media_id)
+        except AudioServiceError as error:
+            self.log.error("Could not delete the incomplete media %s: %s", media_id, error)
+        else:
+            self.log.warning("Deleted media %s, whose upload was interrupted", media_id)
+
+    def on_job_succeeded(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        summary: dict[str, Any] = dict(event.get("result") or {})
+        stored = self.recall(context)
+        expected = stored.get("total") if stored else None
+        if expected and summary.get("size_bytes") and summary["size_bytes"] != expected:
+            raise AudioJobFailedError(
+                f"AIOZ Stream media {summary.get('media_id')} holds {summary['size_bytes']} bytes "
+                f"but the source has {expected}"
+            )
+        return self._published(context, summary, reused=False)
+
+    def _published(self, context: Context, summary: dict[str, Any], *, reused: bool) -> dict[str, Any]:
+        player = summary.get("hls_player_url") or summary.get("dash_player_url")
+        if player:
+            context["ti"].xcom_push(key=PLAYER_URL_XCOM_KEY, value=player)
+        return {**summary, "reused": reused}
+
+
+class AiozStreamUpdateMediaOperator(BaseOperator):
+    """
+    Change a media's title, description, metadata, tags, visibility or player.
+
+    :param media_id: the media (templated).
+    :param changes: the fields to change, as ``PATCH /media/{id}`` takes them; ``metadata`` may be a
+        dict (templated).
+    :param conn_id: the AIOZ Stream connection.
+    """
+
+    template_fields: Sequence[str] = ("media_id", "changes", "conn_id")
+    operator_extra_links = (AiozStreamPlayerLink(),)
+
+    def __init__(
+        self,
+        *,
+        media_id: str,
+        changes: dict[str, Any],
+        conn_id: str = AIOZSTREAM_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.media_id = media_id
+        self.changes = changes
+        self.conn_id = conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+        from airflow_provider_audio.models.aiozstream import parse_update_media
+
+        changes = dict(self.changes)
+        if "metadata" in changes:
+            changes["metadata"] = metadata_pairs(changes["metadata"])
+        request = parse_update_media(changes)
+        hook = AiozStreamHook(self.conn_id)
+        hook.update_media(self.media_id, request)
+        summary = hook.get_media(self.media_id).summary()
+        player = summary.get("hls_player_url") or summary.get("dash_player_url")
+        if player:
+            context["ti"].xcom_push(key=PLAYER_URL_XCOM_KEY, value=player)
+        return summary
+
+
+class AiozStreamDeleteMediaOperator(BaseOperator):
+    """
+    Delete a media.
+
+    :param media_id: the media (templated).
+    :param missing_ok: succeed when the media is already gone.
+    :param conn_id: the AIOZ Stream connection.
+    """
+
+    template_fields: Sequence[str] = ("media_id", "conn_id")
+
+    def __init__(
+        self,
+        *,
+        media_id: str,
+        missing_ok: bool = True,
+        conn_id: str = AIOZSTREAM_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.media_id = media_id
+        self.missing_ok = missing_ok
+        self.conn_id = conn_id
+
+    def execute(self, context: Context) -> bool:
+        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+
+        try:
+            AiozStreamHook(self.conn_id).delete_media(self.media_id)
+        except AudioServiceNotFoundError:
+            if not self.missing_ok:
+                raise
+            self.log.info("Media %s does not exist; nothing to delete", self.media_id)
+            return False
+        return True

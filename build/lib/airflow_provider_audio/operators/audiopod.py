@@ -1,0 +1,437 @@
+"""AudioPod AI operators: clone voices, preview them, and manage voices and collections."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_audio.defaults import AUDIOPOD_CONN_ID, PREVIEW_FORMATS
+from airflow_provider_audio.exceptions import AudioServiceNotFoundError
+from airflow_provider_audio.operators.waiting import WaitingOperator
+
+# Hooks, models, triggers and samples are imported in methods: DAG files parse without the HTTP
+# client and models.
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from airflow.sdk import Context, ObjectStoragePath
+
+    from airflow_provider_audio.hooks.audiopod import AudioPodHook
+
+    SamplePath: TypeAlias = str | os.PathLike[str] | ObjectStoragePath
+
+# The official SDK polls training every 3 s; a clone takes minutes, so 10 s costs little latency.
+DEFAULT_POLL_INTERVAL = 10.0
+DEFAULT_TRAINING_TIMEOUT = timedelta(hours=1)
+
+
+def _hook(conn_id: str) -> AudioPodHook:
+    """The AudioPod hook for ``conn_id``."""
+    from airflow_provider_audio.hooks.audiopod import AudioPodHook
+
+    return AudioPodHook(conn_id)
+
+
+class AudioPodCreateVoiceOperator(WaitingOperator):
+    """
+    Clone a custom voice from one sample or several, and wait until it is trained.
+
+    Samples are checked before anything is sent: each must exist, not be empty, and be WAV, MP3 or
+    M4A (by content); a WAV sample outside 10-60 s, or more than 5 samples, is a warning. The voice
+    id is kept in the task state store, so a retry waits on the voice already created instead of
+    creating another. Training is waited on in :class:`AudioPodVoiceTrainingTrigger`.
+
+    Returns ``{voice_id, uuid, name, status, error_message, preview_url}``.
+
+    :param name: the voice's name (templated).
+    :param samples: one path or several (local or ``ObjectStoragePath``) (templated).
+    :param description: its description (templated).
+    :param denoise: clean a single sample before training.
+    :param is_public: make a multi-sample voice public.
+    :param conn_id: the AudioPod connection.
+    :param poll_interval: seconds between polls of training.
+    :param job_timeout: how long training may take.
+    """
+
+    state_store_key = "audiopod_voice"
+    template_fields: Sequence[str] = ("name", "samples", "description", "conn_id")
+    ui_color = "#f7e3d7"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        samples: SamplePath | list[SamplePath],
+        description: str | None = None,
+        denoise: bool | None = None,
+        is_public: bool | None = None,
+        conn_id: str = AUDIOPOD_CONN_ID,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        job_timeout: timedelta = DEFAULT_TRAINING_TIMEOUT,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(poll_interval=poll_interval, job_timeout=job_timeout, **kwargs)
+        self.name = name
+        self.samples = samples
+        self.description = description
+        self.denoise = denoise
+        self.is_public = is_public
+        self.conn_id = conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.triggers.audiopod import AudioPodVoiceTrainingTrigger
+        from airflow_provider_audio.voice_samples import load_voice_samples
+
+        paths = self.samples if isinstance(self.samples, list) else [self.samples]
+        samples, warnings = load_voice_samples(paths)
+        for warning in warnings:
+            self.log.warning("voice sample: %s", warning)
+        hook = _hook(self.conn_id)
+        state = self._reattach(hook, self.recall(context))
+        if state is None:
+            voice = hook.create_voice(
+                self.name,
+                samples,
+                description=self.description,
+                denoise=self.denoise,
+                is_public=self.is_public,
+            )
+            state = {"voice_id": voice.id, "deadline": self.deadline_from_now()}
+            self.remember(context, state)
+        context["ti"].xcom_push(key="voice_id", value=state["voice_id"])
+        trigger = AudioPodVoiceTrainingTrigger(
+            conn_id=self.conn_id,
+            voice_id=str(state["voice_id"]),
+            poll_interval=self.poll_interval,
+            deadline=float(state["deadline"]),
+            max_consecutive_failures=self.max_consecutive_failures,
+        )
+        result: dict[str, Any] = self.wait_for(context, trigger)
+        return result
+
+    def _reattach(self, hook: AudioPodHook, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+        if not stored or not stored.get("voice_id"):
+            return None
+        try:
+            voice = hook.voice_status(str(stored["voice_id"]))
+        except AudioServiceNotFoundError:
+            self.log.warning(
+                "Voice %s from an earlier try no longer exists; creating it anew", stored["voice_id"]
+            )
+            return None
+        if voice.status.is_failure():
+            self.log.warning(
+                "Voice %s from an earlier try failed (%s); creating it anew", voice.id, voice.status
+            )
+            return None
+        self.log.info("Re-attaching to voice %s from an earlier try (%s)", voice.id, voice.status.value)
+        return stored
+
+    def on_job_succeeded(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        return dict(event.get("result") or {})
+
+    def on_kill(self) -> None:
+        self.log.warning(
+            "AudioPod has no route that cancels voice training; a voice already created keeps training. "
+            "Its id is in this task's XCom under 'voice_id' (delete it with AudioPodDeleteVoiceOperator)."
+        )
+
+
+class AudioPodVoicePreviewOperator(BaseOperator):
+    """
+    Fetch a voice's preview (generating it when missing) and download it.
+
+    Returns ``{voice_id, audio_url, duration_seconds, output_path, size_bytes}``.
+
+    :param voice_id: the voice (id, uuid or voice_id) (templated).
+    :param output_path: where to write the audio: a local path or an ``ObjectStoragePath`` (templated).
+    :param audio_format: ``mp3`` or ``wav``.
+    :param generate_if_missing: generate (and pay for) a preview that does not exist yet.
+    :param conn_id: the AudioPod connection.
+    """
+
+    template_fields: Sequence[str] = ("voice_id", "output_path", "conn_id")
+
+    def __init__(
+        self,
+        *,
+        voice_id: str,
+        output_path: SamplePath,
+        audio_format: str = "mp3",
+        generate_if_missing: bool = True,
+        conn_id: str = AUDIOPOD_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if audio_format not in PREVIEW_FORMATS:
+            from airflow_provider_audio.exceptions import AudioInputError
+
+            raise AudioInputError(
+                f"{type(self).__name__} arguments",
+                [f"audio_format: {audio_format!r}; allowed values: {PREVIEW_FORMATS}"],
+            )
+        self.voice_id = voice_id
+        self.output_path = output_path
+        self.audio_format = audio_format
+        self.generate_if_missing = generate_if_missing
+        self.conn_id = conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        hook = _hook(self.conn_id)
+        preview = hook.voice_preview(str(self.voice_id), self.audio_format, self.generate_if_missing)
+        downloaded = hook.download(preview.audio_url, self.output_path)
+        return {
+            "voice_id": str(self.voice_id),
+            "audio_url": preview.audio_url,
+            "duration_seconds": preview.duration,
+            "output_path": downloaded.path,
+            "size_bytes": downloaded.size_bytes,
+        }
+
+
+class AudioPodBatchPreviewOperator(BaseOperator):
+    """
+    Have several voices speak one text, and optionally download every preview.
+
+    Returns AudioPod's previews (``voice_id, voice_name, audio_url, duration``), each with
+    ``output_path`` when ``output_folder`` is set.
+
+    :param voice_ids: the voices (templated).
+    :param text: what they say (templated).
+    :param speed: speaking speed factor.
+    :param pitch: pitch shift.
+    :param audio_format: ``mp3`` or ``wav``.
+    :param output_folder: a local folder or ``ObjectStoragePath`` to download into (templated).
+    :param conn_id: the AudioPod connection.
+    """
+
+    template_fields: Sequence[str] = ("voice_ids", "text", "output_folder", "conn_id")
+
+    def __init__(
+        self,
+        *,
+        voice_ids: list[str],
+        text: str,
+        speed: float | None = None,
+        pitch: float | None = None,
+        audio_format: str = "mp3",
+        output_folder: SamplePath | None = None,
+        conn_id: str = AUDIOPOD_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.voice_ids = voice_ids
+        self.text = text
+        self.speed = speed
+        self.pitch = pitch
+        self.audio_format = audio_format
+        self.output_folder = output_folder
+        self.conn_id = conn_id
+
+    def execute(self, context: Context) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"voice_ids": self.voice_ids, "text": self.text, "format": self.audio_format}
+        if self.speed is not None:
+            body["speed"] = self.speed
+        if self.pitch is not None:
+            body["pitch"] = self.pitch
+        from airflow_provider_audio.client.download import as_destination
+        from airflow_provider_audio.models.audiopod import parse_batch_preview
+
+        request = parse_batch_preview(body)
+        hook = _hook(self.conn_id)
+        previews = hook.batch_preview(request)
+        if self.output_folder is not None:
+            folder = as_destination(self.output_folder)
+            for preview in previews:
+                target = folder / f"{preview.get('voice_id')}.{self.audio_format}"
+                preview["output_path"] = hook.download(str(preview["audio_url"]), target).path
+        return previews
+
+
+class AudioPodUpdateVoiceOperator(BaseOperator):
+    """
+    Change a custom voice's name, description, visibility or tags.
+
+    :param voice_id: the voice (templated).
+    :param changes: the fields to change (templated); unknown fields are refused.
+    :param conn_id: the AudioPod connection.
+    """
+
+    template_fields: Sequence[str] = ("voice_id", "changes", "conn_id")
+
+    def __init__(
+        self,
+        *,
+        voice_id: str,
+        changes: dict[str, Any],
+        conn_id: str = AUDIOPOD_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.voice_id = voice_id
+        self.changes = changes
+        self.conn_id = conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.models.audiopod import parse_update_voice
+
+        return _hook(self.conn_id).update_voice(str(self.voice_id), parse_update_voice(self.changes))
+
+
+class AudioPodDeleteVoiceOperator(BaseOperator):
+    """
+    Delete a custom voice.
+
+    :param voice_id: the voice (templated).
+    :param missing_ok: succeed when it is already gone.
+    :param conn_id: the AudioPod connection.
+    """
+
+    template_fields: Sequence[str] = ("voice_id", "conn_id")
+
+    def __init__(
+        self,
+        *,
+        voice_id: str,
+        missing_ok: bool = True,
+        conn_id: str = AUDIOPOD_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.voice_id = voice_id
+        self.missing_ok = missing_ok
+        self.conn_id = conn_id
+
+    def execute(self, context: Context) -> bool:
+        try:
+            _hook(self.conn_id).delete_voice(str(self.voice_id))
+        except AudioServiceNotFoundError:
+            if not self.missing_ok:
+                raise
+            self.log.info("Voice %s does not exist; nothing to delete", self.voice_id)
+            return False
+        return True
+
+
+class AudioPodCreateCollectionOperator(BaseOperator):
+    """
+    Create a voice collection, or reuse the one of the same name (a re-run creates nothing).
+
+    :param name: the collection's name (templated).
+    :param voice_ids: voices to put in it (templated); added to an existing one.
+    :param description: its description.
+    :param tags: tags.
+    :param is_public: visibility.
+    :param conn_id: the AudioPod connection.
+    """
+
+    template_fields: Sequence[str] = ("name", "voice_ids", "description", "conn_id")
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        voice_ids: list[str] | None = None,
+        description: str | None = None,
+        tags: list[str] | None = None,
+        is_public: bool | None = None,
+        conn_id: str = AUDIOPOD_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.name = name
+        self.voice_ids = voice_ids
+        self.description = description
+        self.tags = tags
+        self.is_public = is_public
+        self.conn_id = conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        fields = {"description": self.description, "voice_ids": self.voice_ids, "tags": self.tags}
+        body: dict[str, Any] = {"name": self.name, **{k: v for k, v in fields.items() if v is not None}}
+        if self.is_public is not None:
+            body["is_public"] = self.is_public
+        from airflow_provider_audio.models.audiopod import parse_collection
+
+        request = parse_collection(body)
+        hook = _hook(self.conn_id)
+        for existing in hook.iter_collections():
+            if existing.get("name") == request.name:
+                self.log.info(
+                    "Collection %r exists (%s); reusing it", request.name, existing.get("collection_id")
+                )
+                if request.voice_ids:
+                    return hook.add_voices_to_collection(
+                        str(existing["collection_id"]), [str(v) for v in request.voice_ids]
+                    )
+                return existing
+        return hook.create_collection(request)
+
+
+class AudioPodAddVoicesToCollectionOperator(BaseOperator):
+    """
+    Add voices to a collection.
+
+    :param collection_id: the collection (templated).
+    :param voice_ids: the voices to add (templated).
+    :param conn_id: the AudioPod connection.
+    """
+
+    template_fields: Sequence[str] = ("collection_id", "voice_ids", "conn_id")
+
+    def __init__(
+        self,
+        *,
+        collection_id: str,
+        voice_ids: list[str],
+        conn_id: str = AUDIOPOD_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.collection_id = collection_id
+        self.voice_ids = voice_ids
+        self.conn_id = conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        return _hook(self.conn_id).add_voices_to_collection(
+            str(self.collection_id), [str(v) for v in self.voice_ids]
+        )
+
+
+class AudioPodUsageOperator(BaseOperator):
+    """
+    Fetch AudioPod usage analytics and return the report.
+
+    :param voice_id: one voice, or all when ``None`` (templated).
+    :param period: ``7d``, ``30d``, ``90d`` or ``1y``.
+    :param breakdown: ``daily``, ``weekly`` or ``monthly``.
+    :param conn_id: the AudioPod connection.
+    """
+
+    template_fields: Sequence[str] = ("voice_id", "conn_id")
+
+    def __init__(
+        self,
+        *,
+        voice_id: str | None = None,
+        period: str = "30d",
+        breakdown: str = "daily",
+        conn_id: str = AUDIOPOD_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        from airflow_provider_audio.models.audiopod import parse_usage_query
+
+        self.query = parse_usage_query({"period": period, "breakdown": breakdown})
+        self.voice_id = voice_id
+        self.conn_id = conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        params = self.query.to_params()
+        if self.voice_id is not None:
+            params["voice_id"] = str(self.voice_id)
+        return _hook(self.conn_id).usage(params)

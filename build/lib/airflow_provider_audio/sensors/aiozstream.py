@@ -1,0 +1,87 @@
+"""Waiting on an AIOZ Stream media published elsewhere."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseSensorOperator, conf
+
+from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
+from airflow_provider_audio.exceptions import AudioJobFailedError
+from airflow_provider_audio.links.aiozstream import PLAYER_URL_XCOM_KEY, AiozStreamPlayerLink
+
+# The hook and trigger are imported in methods: DAG files parse without the HTTP client.
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class AiozStreamMediaSensor(BaseSensorOperator):
+    """
+    Wait until a media is transcoded (``done``); ``fail`` or ``deleted`` fail the sensor at once.
+
+    Deferrable: the wait runs in :class:`AiozStreamTranscodeTrigger`, bounded by the sensor's
+    ``timeout``. Returns the media summary (HLS/DASH and player URLs...).
+
+    :param media_id: the media to watch (templated).
+    :param conn_id: the AIOZ Stream connection.
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    """
+
+    template_fields: Sequence[str] = ("media_id", "conn_id")
+    operator_extra_links = (AiozStreamPlayerLink(),)
+
+    def __init__(
+        self,
+        *,
+        media_id: str,
+        conn_id: str = AIOZSTREAM_CONN_ID,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.media_id = media_id
+        self.conn_id = conn_id
+        self.deferrable = deferrable
+        self._summary: dict[str, Any] | None = None
+
+    def execute(self, context: Context) -> Any:
+        from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
+
+        if not self.deferrable:
+            super().execute(context)
+            return self._finish(context, self._summary or {})
+        self.defer(
+            trigger=AiozStreamTranscodeTrigger(
+                conn_id=self.conn_id,
+                media_id=self.media_id,
+                poll_interval=float(self.poke_interval),
+                deadline=time.time() + float(self.timeout),
+            ),
+            method_name="execute_complete",
+        )
+
+    def poke(self, context: Context) -> bool:
+        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, MediaStatus
+
+        media = AiozStreamHook(self.conn_id).get_media(self.media_id)
+        if media.status in (MediaStatus.FAIL, MediaStatus.DELETED):
+            raise AudioJobFailedError(f"AIOZ Stream media {self.media_id} is {media.status.value}")
+        self.log.info("Media %s is %s", self.media_id, media.status.value)
+        if media.status is MediaStatus.DONE:
+            self._summary = media.summary()
+            return True
+        return False
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """Resume after the trigger fired."""
+        if event.get("status") != "success":
+            raise AudioJobFailedError(str(event.get("message")))
+        return self._finish(context, dict(event.get("result") or {}))
+
+    def _finish(self, context: Context, summary: dict[str, Any]) -> dict[str, Any]:
+        player = summary.get("hls_player_url") or summary.get("dash_player_url")
+        if player:
+            context["ti"].xcom_push(key=PLAYER_URL_XCOM_KEY, value=player)
+        return summary

@@ -1,0 +1,85 @@
+"""AudioStack -> AIOZ Stream: a built audioform's delivered file streamed into AIOZ parts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID, AUDIOSTACK_CONN_ID
+from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError
+from airflow_provider_audio.operators.aiozstream import AiozStreamUploadAudioOperator
+
+# Hooks and upload sources are imported in methods: DAG files parse without the HTTP client.
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_audio.upload.sources import UploadSource
+
+
+class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
+    """
+    Publish a built audioform on AIOZ Stream without keeping a local copy of the audio.
+
+    The delivered file is read over HTTP one part at a time (a byte range from the resume point
+    when a retried task resumes) and each part goes straight to AIOZ Stream; nothing is written to
+    disk. Everything else -- cost guard, resumable parts, reuse by ``reuse_key``, waiting for
+    transcoding -- is :class:`AiozStreamUploadAudioOperator`'s.
+
+    :param audioform_id: the built audioform (templated); or give ``audio_uri``.
+    :param audio_uri: a delivered file's URL, when the audioform id is not at hand (templated).
+    :param audiostack_conn_id: the AudioStack connection.
+    :param aiozstream_conn_id: the AIOZ Stream connection.
+    """
+
+    template_fields: Sequence[str] = (
+        *AiozStreamUploadAudioOperator.template_fields,
+        "audioform_id",
+        "audio_uri",
+        "audiostack_conn_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        audioform_id: str | None = None,
+        audio_uri: str | None = None,
+        audiostack_conn_id: str = AUDIOSTACK_CONN_ID,
+        aiozstream_conn_id: str = AIOZSTREAM_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(conn_id=aiozstream_conn_id, **kwargs)
+        if (audioform_id is None) == (audio_uri is None):
+            raise AudioInputError(
+                f"{type(self).__name__} arguments", ["audioform_id / audio_uri: give exactly one"]
+            )
+        self.audioform_id = audioform_id
+        self.audio_uri = audio_uri
+        self.audiostack_conn_id = audiostack_conn_id
+        self._delivered_duration: float | None = None
+
+    def open_source(self, context: Context) -> UploadSource:
+        from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
+        from airflow_provider_audio.upload.sources import HttpSource
+
+        audiostack = AudioStackHook(self.audiostack_conn_id)
+        audiostack.get_conn()  # reads the connection's limits, used for the delivery stream too
+        uri = self.audio_uri
+        if uri is None:
+            assert self.audioform_id is not None
+            status = audiostack.get_audioform(self.audioform_id)
+            if status.state is not BuildState.SUCCEEDED or not status.uri:
+                raise AudioJobFailedError(
+                    f"audioform {self.audioform_id} is {status.state.value}; "
+                    "only a delivered build can be published"
+                )
+            uri = status.uri
+            duration = status.result.get("durationSeconds")
+            self._delivered_duration = float(duration) if isinstance(duration, int | float) else None
+        return HttpSource(
+            uri, timeouts=audiostack.timeouts, service="audiostack", retry_policy=audiostack.retry_policy
+        )
+
+    def source_duration(self, source: UploadSource) -> float | None:
+        if self.duration_seconds is not None:
+            return float(self.duration_seconds)
+        return self._delivered_duration

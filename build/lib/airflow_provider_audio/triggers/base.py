@@ -1,0 +1,199 @@
+"""The polling loop every long-job trigger of the provider shares."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider_audio.client.shared_http import preload_async_path
+from airflow_provider_audio.defaults import DEFAULT_MAX_CONSECUTIVE_FAILURES
+from airflow_provider_audio.exceptions import AudioServiceError
+
+if TYPE_CHECKING:
+    from airflow_provider_audio.hooks.base import AudioServiceHook
+
+EventStatus = Literal["success", "error", "timeout"]
+
+preload_async_path()
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """
+    What one poll found.
+
+    :param done: the job reached a terminal state.
+    :param succeeded: it succeeded (only meaningful when ``done``).
+    :param message: a human readable summary.
+    :param result: JSON-serializable details for the operator (delivery, errors...).
+    """
+
+    done: bool
+    succeeded: bool = False
+    message: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+class FailureBudget:
+    """
+    Counts transient failures in a row; a success resets the count.
+
+    :param limit: failures in a row that are still tolerated.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.consecutive = 0
+
+    def record_failure(self) -> bool:
+        """Count one failure; ``True`` while the budget is not exhausted."""
+        self.consecutive += 1
+        return self.consecutive <= self.limit
+
+    def record_success(self) -> None:
+        """A successful poll: the count starts again from zero."""
+        self.consecutive = 0
+
+
+class AudioPollingTrigger(BaseTrigger):
+    """
+    Polls a remote job until it finishes, fails, or its deadline passes; then fires one event.
+
+    The event is ``{"status": "success" | "error" | "timeout", "message", <job ids>, "result"}``.
+    Non-transient errors (wrong key, unknown job) end the wait at once; transient ones (5xx,
+    429, lost connections) are tolerated up to ``max_consecutive_failures`` in a row. Every wait
+    is an ``asyncio.sleep`` and every call goes through the async client, so the triggerer's
+    event loop is never blocked. The first poll comes after a random part of one interval: the job
+    was submitted a moment ago, and triggers created together (a mapped task, a backfill, a
+    triggerer restart) then poll spread over the interval instead of all at once.
+
+    Subclasses name the arguments that identify their job in ``job_fields`` (``("media_id",)``);
+    they are required keyword arguments, kept as attributes and serialized with the rest.
+
+    :param conn_id: the Airflow connection of the service.
+    :param poll_interval: seconds between two polls.
+    :param deadline: absolute deadline, as a UNIX timestamp (survives triggerer restarts unchanged).
+    :param max_consecutive_failures: transient failures in a row tolerated before giving up.
+    :param job: the job's ids, one per name in ``job_fields``; JSON-serializable.
+    """
+
+    job_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        *,
+        conn_id: str,
+        poll_interval: float,
+        deadline: float,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        **job: Any,
+    ) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        if set(job) != set(self.job_fields):
+            raise TypeError(
+                f"{type(self).__name__} takes the job arguments {self.job_fields}, got {sorted(job)}"
+            )
+        self.conn_id = conn_id
+        self.poll_interval = float(poll_interval)
+        self.deadline = float(deadline)
+        self.max_consecutive_failures = int(max_consecutive_failures)
+        for name in self.job_fields:
+            setattr(self, name, job[name])
+
+    def job_kwargs(self) -> dict[str, Any]:
+        """The job-specific constructor arguments (ids), all JSON-serializable."""
+        return {name: getattr(self, name) for name in self.job_fields}
+
+    def make_hook(self) -> AudioServiceHook:
+        """A hook for the service, with retries off (this loop retries)."""
+        raise NotImplementedError
+
+    async def poll(self, hook: AudioServiceHook) -> PollResult:
+        """Ask the service once how the job stands."""
+        raise NotImplementedError
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        classpath = f"{type(self).__module__}.{type(self).__qualname__}"
+        return classpath, {
+            "conn_id": self.conn_id,
+            "poll_interval": self.poll_interval,
+            "deadline": self.deadline,
+            "max_consecutive_failures": self.max_consecutive_failures,
+            **self.job_kwargs(),
+        }
+
+    def _event(self, status: EventStatus, message: str, result: dict[str, Any] | None = None) -> TriggerEvent:
+        return TriggerEvent(
+            {"status": status, "message": message, **self.job_kwargs(), "result": result or {}}
+        )
+
+    # What a subclass can say about cancelling its job when the wait stops early.
+    cancel_note = "the service offers no way to cancel it from here; it goes on and may be billed"
+
+    async def run(self) -> AsyncGenerator[TriggerEvent, None]:
+        self._fired = False
+        event = await self.wait_for_event()
+        self._fired = True
+        yield event
+
+    async def cleanup(self) -> None:
+        """
+        Called when the triggerer drops this trigger: after its event, or early (the task was marked
+        failed or cleared, or the trigger moved). Early, say what happens to the remote job.
+        """
+        if not getattr(self, "_fired", True):
+            self.log.warning("Stopped waiting on %s before it ended: %s", self.job_kwargs(), self.cancel_note)
+
+    async def wait_for_event(self) -> TriggerEvent:
+        """
+        Poll until the job ends or the deadline passes; the one event ``run`` fires.
+
+        Operators in non-deferrable mode await this in the task, so both modes share one loop.
+        """
+        # Before anything else, so triggers created together also build their hooks spread out.
+        await self._sleep(random.uniform(0.0, self.poll_interval))
+        hook = self.make_hook()
+        try:
+            return await self._wait(hook)
+        finally:
+            await hook.aclose()
+
+    async def _wait(self, hook: AudioServiceHook) -> TriggerEvent:
+        budget = FailureBudget(self.max_consecutive_failures)
+        while True:
+            remaining = self.deadline - time.time()
+            if remaining <= 0:
+                return self._event(
+                    "timeout", f"deadline passed before the job finished ({self.job_kwargs()})"
+                )
+            wait = self.poll_interval
+            try:
+                outcome = await self.poll(hook)
+            except AudioServiceError as error:
+                if not error.is_transient:
+                    return self._event("error", str(error))
+                if not budget.record_failure():
+                    return self._event(
+                        "error", f"gave up after {budget.consecutive} transient failures in a row: {error}"
+                    )
+                self.log.warning(
+                    "Transient failure %d/%d: %s", budget.consecutive, self.max_consecutive_failures, error
+                )
+                wait = max(wait, error.retry_after or 0.0)
+            else:
+                budget.record_success()
+                if outcome.done:
+                    status: EventStatus = "success" if outcome.succeeded else "error"
+                    return self._event(status, outcome.message, outcome.result)
+                self.log.info("Still working: %s", outcome.message or self.job_kwargs())
+            await self._sleep(wait)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep ``seconds``, but not past the deadline."""
+        await asyncio.sleep(max(0.0, min(seconds, self.deadline - time.time())))

@@ -1,0 +1,167 @@
+"""
+AudioStack's routes (mounted at ``/audiostack``; real base ``https://v2.api.audio``).
+
+Routes follow the vendor's OpenAPI spec and SDK (no ``/v2`` prefix). An audioform counts as
+building for ``build_seconds`` after submission; the first poll after that starts rendering it
+for real (in the build pool) and the result is kept, so a poll never reports a file that does
+not exist yet: a poll answers 202 until the render has finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+
+from audio_sandbox.audiostack import audioform as audioforms
+from audio_sandbox.core.auth import require_audiostack_key
+from audio_sandbox.core.errors import ServiceError
+from audio_sandbox.core.state import AudioformJob, request_id_of, state_of
+
+API_VERSION = "2"
+VERSION_HEADER_VALUES: tuple[str, ...] = ("1", "2", "3")
+DELIVERY_ROUTE_NAME = "audiostack_delivery"
+#: How long a poll waits for a running render before answering 202.
+RENDER_WAIT_SECONDS = 0.5
+FILE_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("audio", ("speech", "music", "soundEffect")),
+    ("video", ()),
+    ("image", ()),
+    ("text", ("script",)),
+)
+
+router = APIRouter(dependencies=[Depends(require_audiostack_key)])
+#: Delivered files are public URLs, like the real service's CDN links: no auth.
+public_router = APIRouter()
+
+
+def _metadata(request: Request, **extra: Any) -> dict[str, Any]:
+    return {"requestId": request_id_of(request), "version": API_VERSION, **extra}
+
+
+async def submit_audioform(request: Request) -> JSONResponse:
+    """``POST /audioforms`` (and ``/audioforms/``): validate, charge, store; build later."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ServiceError(400, "Request body is not valid JSON") from None
+    if not isinstance(body, dict) or "audioform" not in body:
+        raise ServiceError(400, "Request body must be a JSON object with an 'audioform' field")
+    problems = audioforms.validate_audioform(body["audioform"])
+    if problems:
+        raise ServiceError(422, "Validation error", errors=problems)
+    audioform: dict[str, Any] = copy.deepcopy(body["audioform"])
+    credits = audioforms.credits_for(audioform)
+    job, remaining = state_of(request).submit_audioform(audioform, credits)
+    return JSONResponse(
+        status_code=202,
+        content={
+            "metadata": _metadata(request, creditUsed=credits, creditsRemaining=remaining),
+            "warnings": audioforms.submission_warnings(audioform),
+            "message": "Audioform submitted",
+            "data": {"audioformId": job.audioform_id},
+        },
+    )
+
+
+router.add_api_route("/audioforms", submit_audioform, methods=["POST"], status_code=202)
+router.add_api_route(
+    "/audioforms/", submit_audioform, methods=["POST"], status_code=202, include_in_schema=False
+)
+
+
+def _require_version_header(request: Request) -> str:
+    version = request.headers.get("version")
+    if version not in VERSION_HEADER_VALUES:
+        got = "missing" if version is None else f"got {version!r}"
+        raise ServiceError(
+            422,
+            "Validation error",
+            errors=[
+                {
+                    "loc": ["header", "version"],
+                    "msg": f"header 'version' is required, one of {', '.join(VERSION_HEADER_VALUES)} ({got})",
+                }
+            ],
+        )
+    return version
+
+
+def _job_or_404(request: Request, audioform_id: str) -> AudioformJob:
+    job = state_of(request).audioform(audioform_id)
+    if job is None:
+        raise ServiceError(404, f"Audioform {audioform_id} not found")
+    return job
+
+
+def _building(job: AudioformJob, metadata: dict[str, Any]) -> JSONResponse:
+    body = {"message": "Audioform is being built", "audioformId": job.audioform_id, "metadata": metadata}
+    return JSONResponse(body, status_code=202)
+
+
+@router.get("/audioforms/{audioform_id}")
+async def get_audioform(audioform_id: str, request: Request) -> JSONResponse:
+    """``GET /audioforms/{id}``: 202 while building, then 200 with the result or the build errors."""
+    version = _require_version_header(request)
+    job = _job_or_404(request, audioform_id)
+    state = state_of(request)
+    metadata = {"requestId": request_id_of(request), "version": version}
+    if not state.is_ready(job):
+        return _building(job, metadata)
+    build = state.start_build(job)
+    # Short renders finish within the wait and answer 200 at once; a long one (a ten-minute
+    # article at 320 kbps takes seconds) keeps answering 202 until its file really exists.
+    await asyncio.wait([asyncio.wrap_future(build)], timeout=RENDER_WAIT_SECONDS)
+    outcome = job.outcome
+    if outcome is None:
+        return _building(job, metadata)
+    data: dict[str, Any] = {"audioformId": job.audioform_id, "audioform": job.audioform}
+    if not outcome.succeeded or outcome.file is None:
+        data.update(result=None, errors=outcome.errors)
+        return JSONResponse({"message": "Audioform build failed", "metadata": metadata, "data": data})
+    uri = request.url_for(DELIVERY_ROUTE_NAME, filename=f"{job.audioform_id}.{outcome.file.extension}")
+    data.update(
+        result={
+            "delivery": {
+                "uri": str(uri),
+                "extension": outcome.file.extension,
+                "encoderPreset": outcome.encoder_preset,
+                "loudnessPreset": outcome.loudness_preset,
+                "public": outcome.public,
+            },
+            "durationSeconds": outcome.duration_seconds,
+        },
+        errors=[],
+    )
+    return JSONResponse({"message": "Audioform built", "metadata": metadata, "data": data})
+
+
+@router.get("/files/file-categories")
+async def file_categories(request: Request) -> JSONResponse:
+    """``GET /files/file-categories``: the categories the sandbox files under (a cheap authenticated read)."""
+    categories = [
+        {
+            "category": name,
+            "categoryId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"audio-sandbox:category:{name}")),
+            "subCategories": list(subcategories),
+        }
+        for name, subcategories in FILE_CATEGORIES
+    ]
+    return JSONResponse({"metadata": _metadata(request), "data": {"categories": categories}})
+
+
+@public_router.api_route("/delivery/{filename}", methods=["GET", "HEAD"], name=DELIVERY_ROUTE_NAME)
+async def delivery(filename: str, request: Request) -> Response:
+    """``GET /delivery/{audioformId}.{ext}``: a built audioform's file."""
+    audioform_id, _, extension = filename.rpartition(".")
+    job = state_of(request).audioform(audioform_id)
+    outcome = job.outcome if job is not None else None
+    if outcome is None or outcome.file is None or outcome.file.extension != extension:
+        raise ServiceError(404, f"No delivered file {filename}")
+    return Response(content=outcome.file.data, media_type=outcome.file.content_type)

@@ -1,0 +1,155 @@
+"""
+AudioStack's creator routes: ``POST /creator/brief`` (ads, each an audioform) and
+``POST``/``GET /creator/story`` (long-form audio, an audioform per chapter).
+
+A story builds for ``story_seconds`` (fixed at submission); the first read after that renders
+its chapters (each an audioform, also readable at ``GET /audioforms/{id}``) and answers 202
+until every chapter's file exists. A failed story answers HTTP 200 with ``data.statusCode: 500``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from audio_sandbox.audiostack.audioform import credits_for, validate_audioform
+from audio_sandbox.audiostack.audioforms import API_VERSION, RENDER_WAIT_SECONDS
+from audio_sandbox.audiostack.bodies import json_object
+from audio_sandbox.audiostack.brief import ad_audioform, brief_from_file, parse_request
+from audio_sandbox.audiostack.delivery import delivery_of
+from audio_sandbox.audiostack.jobs import BriefJob, StoryJob
+from audio_sandbox.audiostack.story import chapter_audioform, check_story, failure_of
+from audio_sandbox.core.auth import require_audiostack_key
+from audio_sandbox.core.errors import ServiceError
+from audio_sandbox.core.state import AudioformJob, SandboxState, request_id_of, state_of
+
+#: The largest library file read as a brief.
+MAX_BRIEF_FILE_BYTES = 1024 * 1024
+
+router = APIRouter(dependencies=[Depends(require_audiostack_key)])
+
+
+def _metadata(request: Request) -> dict[str, Any]:
+    return {"requestId": request_id_of(request), "version": API_VERSION}
+
+
+def _submit(state: SandboxState, audioform: dict[str, Any]) -> AudioformJob:
+    """Submit an audioform the sandbox wrote itself (so it is valid by construction)."""
+    problems = validate_audioform(audioform)
+    if problems:  # a bug in the writer, not in the request
+        raise ServiceError(500, f"The sandbox wrote an invalid audioform: {problems}")
+    job, _ = state.submit_audioform(audioform, credits_for(audioform))
+    return job
+
+
+async def _brief_in_library(state: SandboxState, file_id: str) -> dict[str, Any]:
+    record = state.audiostack.files.get(file_id)
+    if record is None:
+        raise ServiceError(404, f"File {file_id} not found")
+    await state.audiostack.files.settle(record)
+    if record.status != "uploaded":
+        raise ServiceError(
+            400, f"fileId: file {file_id} is {record.status}; a brief file must be uploaded first"
+        )
+    if (record.size or 0) > MAX_BRIEF_FILE_BYTES:
+        raise ServiceError(400, f"fileId: file {file_id} is too large to be a brief ({record.size} bytes)")
+    data = await asyncio.to_thread(record.path.read_bytes)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ServiceError(400, f"fileId: file {file_id} is not UTF-8 text: it holds no brief") from None
+    return brief_from_file(text)
+
+
+@router.post("/creator/brief")
+async def create_brief(request: Request) -> JSONResponse:
+    """``POST /creator/brief``: write ``numAds`` ads and submit each as an audioform (200)."""
+    parsed = parse_request(await json_object(request))
+    state = state_of(request)
+    brief = parsed.brief
+    if brief is None:
+        assert parsed.file_id is not None
+        brief = await _brief_in_library(state, parsed.file_id)
+    words_per_minute = state.settings.words_per_minute
+    ads: list[dict[str, Any]] = []
+    for index in range(parsed.num_ads):
+        audioform = ad_audioform(brief, index, parsed.audioform_version, words_per_minute)
+        job = _submit(state, audioform)
+        ads.append({"audioformId": job.audioform_id, "audioform": audioform})
+    brief_id = str(uuid.uuid4())
+    state.audiostack.briefs.add(brief_id, BriefJob(brief_id, [ad["audioformId"] for ad in ads]))
+    message = f"Brief produced {len(ads)} audioform(s)"
+    return JSONResponse({"metadata": _metadata(request), "message": message, "data": {"audioforms": ads}})
+
+
+@router.post("/creator/story", status_code=202)
+async def create_story(request: Request) -> JSONResponse:
+    """``POST /creator/story``: check the story, write an audioform per chapter, answer 202."""
+    story = check_story(await json_object(request))
+    state = state_of(request)
+    failure = failure_of(story)
+    chapter_ids: list[str] = []
+    if failure is None:
+        chapter_ids = [
+            _submit(state, chapter_audioform(story, index)).audioform_id
+            for index in range(len(story["chapters"]))
+        ]
+    story_id = str(uuid.uuid4())
+    ready_at = state.now() + state.settings.story_seconds
+    state.audiostack.stories.add(story_id, StoryJob(story_id, ready_at, chapter_ids, failure))
+    body = {"metadata": _metadata(request), "message": "Story submitted", "data": {"storyId": story_id}}
+    return JSONResponse(body, status_code=202)
+
+
+def _building(request: Request, story_id: str, message: str) -> JSONResponse:
+    body = {"message": message, "storyId": story_id, "metadata": _metadata(request)}
+    return JSONResponse(body, status_code=202)
+
+
+def _failed(request: Request, story_id: str, message: str) -> JSONResponse:
+    data = {"storyId": story_id, "statusCode": 500, "message": message}
+    return JSONResponse({"metadata": _metadata(request), "message": "Story failed", "data": data})
+
+
+@router.get("/creator/story/{story_id}")
+async def get_story(story_id: str, request: Request) -> JSONResponse:
+    """``GET /creator/story/{id}``: 202 while building; then 200 with ``data.statusCode`` 200 or 500."""
+    state = state_of(request)
+    story = state.audiostack.stories.get(story_id)
+    if story is None:
+        raise ServiceError(404, f"Story {story_id} not found")
+    if state.now() < story.ready_at:
+        return _building(request, story_id, "Story is being built")
+    if story.failure is not None:
+        return _failed(request, story_id, story.failure)
+    jobs = [state.audioform(audioform_id) for audioform_id in story.chapter_ids]
+    chapters = [job for job in jobs if job is not None]
+    if len(chapters) != len(jobs):  # dropped by a reset racing this read
+        raise ServiceError(404, f"Story {story_id} not found")
+    renders = [asyncio.wrap_future(state.start_build(job)) for job in chapters if state.is_ready(job)]
+    if renders:
+        await asyncio.wait(renders, timeout=RENDER_WAIT_SECONDS)
+    outcomes = [job.outcome for job in chapters]
+    if any(outcome is None for outcome in outcomes):
+        return _building(request, story_id, "Story is being built: rendering its chapters")
+    audioforms: list[dict[str, Any]] = []
+    duration = 0.0
+    for number, (job, outcome) in enumerate(zip(chapters, outcomes, strict=True), start=1):
+        assert outcome is not None
+        delivery = delivery_of(request, job.audioform_id, outcome)
+        if delivery is None:
+            reasons = "; ".join(str(error.get("message", error)) for error in outcome.errors)
+            return _failed(request, story_id, f"Chapter {number} failed to build: {reasons}")
+        duration += outcome.duration_seconds or 0.0
+        audioforms.append({"header": {"audioformId": job.audioform_id}, "delivery": delivery})
+    data = {
+        "storyId": story_id,
+        "statusCode": 200,
+        "storyResult": {"durationSeconds": round(duration, 3), "chapters": len(audioforms)},
+        "audioforms": audioforms,
+    }
+    return JSONResponse({"metadata": _metadata(request), "message": "Story built", "data": data})

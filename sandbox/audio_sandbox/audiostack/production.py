@@ -1,0 +1,220 @@
+"""
+AudioStack's classic pipeline, part two: mixing (``/production/mix``) and encoding
+(``/delivery/encoder``), with their preset lists.
+
+A mix takes finished speech (its sections in order, over a quiet bed when a ``soundTemplate``
+is given) and an encoding takes a finished mix; each builds for ``build_seconds`` (fixed at
+submission) and renders the first time it is read after that. Asking for a mix of speech that
+is not finished, or that failed, is a 400 (likewise an encoding of an unfinished mix).
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from audio_sandbox.audiostack.audioform import (
+    ENCODER_PRESETS,
+    LOUDNESS_PRESETS,
+    MIXING_PRESETS,
+    UNENCODABLE_PRESETS,
+)
+from audio_sandbox.audiostack.bodies import (
+    Problems,
+    check_types,
+    is_text,
+    json_object,
+    require_text,
+)
+from audio_sandbox.audiostack.classic import metadata, speech_work
+from audio_sandbox.audiostack.delivery import media_url
+from audio_sandbox.audiostack.jobs import AudioStackJobs, EncodingJob, MixJob, SpeechJob
+from audio_sandbox.audiostack.render import EncodingOutcome, MixOutcome, encode, mix
+from audio_sandbox.core.auth import require_audiostack_key
+from audio_sandbox.core.errors import ServiceError
+from audio_sandbox.core.state import state_of
+
+router = APIRouter(dependencies=[Depends(require_audiostack_key)])
+
+
+def _mix_work(jobs: AudioStackJobs, job: MixJob) -> Callable[[], MixOutcome]:
+    return functools.partial(
+        mix, job.job_id, job.sections, job.rate, job.sound_template is not None, jobs.shelf
+    )
+
+
+def _encoding_work(jobs: AudioStackJobs, job: EncodingJob) -> Callable[[], EncodingOutcome]:
+    return functools.partial(encode, job.job_id, job.rendered, job.preset, jobs.shelf)
+
+
+def _warnings(**presets: tuple[Any, tuple[str, ...]]) -> list[str]:
+    return [
+        f"Unknown {name} {value!r}"
+        for name, (value, known) in presets.items()
+        if value is not None and value not in known
+    ]
+
+
+def _building(request: Request, key: str, job_id: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"metadata": metadata(request), "message": message, "data": {key: job_id}}, status_code=202
+    )
+
+
+@router.get("/production/mix/presets")
+async def mix_presets(request: Request) -> JSONResponse:
+    """``GET /production/mix/presets``: the mastering presets."""
+    return JSONResponse({"metadata": metadata(request), "data": {"presets": list(MIXING_PRESETS)}})
+
+
+def _speech_to_mix(jobs: AudioStackJobs, body: dict[str, Any]) -> SpeechJob:
+    speech_id = body.get("speechId")
+    if speech_id is not None:
+        speech = jobs.speech.get(str(speech_id))
+        if speech is None:
+            raise ServiceError(404, f"Speech {speech_id} not found")
+        return speech
+    script_id = str(body["scriptId"])
+    if jobs.scripts.get(script_id) is None:
+        raise ServiceError(404, f"Script {script_id} not found")
+    made = [job for job in jobs.speech.values() if job.script_id == script_id]
+    if not made:
+        raise ServiceError(
+            400, f"scriptId: script {script_id} has no speech yet; create it with POST /speech/tts"
+        )
+    return max(made, key=lambda job: job.ready_at)
+
+
+@router.post("/production/mix", status_code=202)
+async def create_mix(request: Request) -> JSONResponse:
+    """``POST /production/mix``: mix finished speech (``speechId``, or a script's latest speech)."""
+    body = await json_object(request)
+    problems = Problems()
+    given = [key for key in ("speechId", "scriptId") if body.get(key) is not None]
+    if len(given) != 1:
+        problems.add(["speechId"], "give exactly one of speechId and scriptId")
+    elif not is_text(body[given[0]]):
+        problems.add([given[0]], "must be a non-empty string")
+    check_types(body, {"soundTemplate": str, "masteringPreset": str, "public": bool}, problems, [])
+    problems.raise_if_any()
+    state = state_of(request)
+    jobs = state.audiostack
+    speech = _speech_to_mix(jobs, body)
+    outcome = await jobs.settle(speech, speech_work(jobs, speech))
+    if outcome is None:
+        raise ServiceError(
+            400, f"speechId: speech {speech.job_id} is still being generated; mix it once it is ready"
+        )
+    if outcome.errors:
+        reasons = "; ".join(str(error.get("message")) for error in outcome.errors)
+        raise ServiceError(400, f"speechId: speech {speech.job_id} failed, so it cannot be mixed: {reasons}")
+    job = MixJob(
+        job_id=str(uuid.uuid4()),
+        ready_at=state.now() + state.settings.build_seconds,
+        speech_id=speech.job_id,
+        sections=speech.sections,
+        rate=speech.rate,
+        sound_template=body.get("soundTemplate"),
+        mastering_preset=body.get("masteringPreset"),
+    )
+    jobs.mixes.add(job.job_id, job)
+    answer = {
+        "metadata": metadata(request),
+        "message": "Mix submitted",
+        "warnings": _warnings(masteringPreset=(job.mastering_preset, MIXING_PRESETS)),
+        "data": {"productionId": job.job_id},
+    }
+    return JSONResponse(answer, status_code=202)
+
+
+@router.get("/production/mix/{production_id}")
+async def get_mix(production_id: str, request: Request) -> JSONResponse:
+    """``GET /production/mix/{productionId}``: 202 while mixing; then the mixed WAV file."""
+    jobs = state_of(request).audiostack
+    job = jobs.mixes.get(production_id)
+    if job is None:
+        raise ServiceError(404, f"Production {production_id} not found")
+    outcome = await jobs.settle(job, _mix_work(jobs, job))
+    if outcome is None:
+        return _building(request, "productionId", production_id, "Mix is being produced")
+    files = [{"filename": outcome.file_name, "format": "wav", "url": media_url(request, outcome.file_name)}]
+    data = {"productionId": production_id, "speechId": job.speech_id, "files": files}
+    return JSONResponse({"metadata": metadata(request), "message": "Mix produced", "data": data})
+
+
+@router.get("/delivery/encoder/presets")
+async def encoder_presets(request: Request) -> JSONResponse:
+    """``GET /delivery/encoder/presets``: the encoding presets (``ogg`` and ``flac`` fail on the sandbox)."""
+    presets = [*ENCODER_PRESETS, *UNENCODABLE_PRESETS]
+    return JSONResponse({"metadata": metadata(request), "data": {"presets": presets}})
+
+
+@router.post("/delivery/encoder", status_code=202)
+async def create_encoding(request: Request) -> JSONResponse:
+    """``POST /delivery/encoder``: encode a finished mix with a preset."""
+    body = await json_object(request)
+    problems = Problems()
+    production_id = require_text(body, "productionId", problems)
+    preset = require_text(body, "preset", problems)
+    check_types(body, {"loudnessPreset": str, "public": bool}, problems, [])
+    problems.raise_if_any()
+    state = state_of(request)
+    jobs = state.audiostack
+    production = jobs.mixes.get(production_id)
+    if production is None:
+        raise ServiceError(404, f"Production {production_id} not found")
+    mixed = await jobs.settle(production, _mix_work(jobs, production))
+    if mixed is None:
+        raise ServiceError(
+            400, f"productionId: production {production_id} is still being mixed; encode it once ready"
+        )
+    job = EncodingJob(
+        job_id=str(uuid.uuid4()),
+        ready_at=state.now() + state.settings.build_seconds,
+        production_id=production_id,
+        rendered=mixed.rendered,
+        preset=preset,
+        loudness_preset=body.get("loudnessPreset"),
+        public=bool(body.get("public", False)),
+    )
+    jobs.encodings.add(job.job_id, job)
+    answer = {
+        "metadata": metadata(request),
+        "message": "Encoding submitted",
+        "warnings": _warnings(
+            preset=(preset, (*ENCODER_PRESETS, *UNENCODABLE_PRESETS)),
+            loudnessPreset=(job.loudness_preset, LOUDNESS_PRESETS),
+        ),
+        "data": {"encoderId": job.job_id},
+    }
+    return JSONResponse(answer, status_code=202)
+
+
+@router.get("/delivery/encoder/{encoder_id}")
+async def get_encoding(encoder_id: str, request: Request) -> JSONResponse:
+    """``GET /delivery/encoder/{encoderId}``: 202 while encoding; then the file, or errors."""
+    jobs = state_of(request).audiostack
+    job = jobs.encodings.get(encoder_id)
+    if job is None:
+        raise ServiceError(404, f"Encoding {encoder_id} not found")
+    outcome = await jobs.settle(job, _encoding_work(jobs, job))
+    if outcome is None:
+        return _building(request, "encoderId", encoder_id, "Encoding in progress")
+    if outcome.errors or outcome.file_name is None:
+        data: dict[str, Any] = {"encoderId": encoder_id, "errors": outcome.errors}
+        return JSONResponse({"metadata": metadata(request), "message": "Encoding failed", "data": data})
+    data = {
+        "encoderId": encoder_id,
+        "productionId": job.production_id,
+        "url": media_url(request, outcome.file_name),
+        "format": outcome.extension,
+        "preset": job.preset,
+        "loudnessPreset": job.loudness_preset,
+        "public": job.public,
+    }
+    return JSONResponse({"metadata": metadata(request), "message": "Encoding done", "data": data})

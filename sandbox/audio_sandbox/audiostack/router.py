@@ -1,0 +1,32 @@
+"""
+All of AudioStack's routes, gathered for the app to mount: audioforms first (``/files/file-categories``
+must match before ``/files/{fileId}``), then batches, creator (brief, story), files, usage and the
+classic pipeline.
+
+``router`` needs the AudioStack key; ``public_router`` (delivered files, upload URLs, downloads,
+rendered media) does not: its URLs are credentials in themselves, like the real service's
+presigned links.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from audio_sandbox.audiostack import (
+    audioforms,
+    batches,
+    classic,
+    creator,
+    delivery,
+    files,
+    production,
+    usage,
+)
+
+router = APIRouter()
+for _module in (audioforms, batches, creator, files, usage, classic, production):
+    router.include_router(_module.router)
+
+public_router = APIRouter()
+for _module in (audioforms, files, delivery):
+    public_router.include_router(_module.public_router)
