@@ -24,6 +24,7 @@ from audio_sandbox.aimlapi.store import (
 )
 from audio_sandbox.core.auth import require_aimlapi_key
 from audio_sandbox.core.errors import Service, ServiceError
+from audio_sandbox.core.polling import answer_poll
 from audio_sandbox.core.state import state_of
 
 FILES_PATH = "/files"
@@ -69,12 +70,13 @@ async def get_generation(request: Request, generation_id: str | None = None) -> 
     if not generation_id:
         raise ServiceError(400, "Query parameter generation_id is required")
     store = _store(request)
-    job = store.get(generation_id)
-    if job is None:
-        raise ServiceError(404, f"Generation {generation_id} not found")
     files_url = f"{str(request.base_url).rstrip('/')}{Service.AIMLAPI.prefix}{FILES_PATH}"
-    await store.settle(job, files_url)
-    return job.as_dict(store.now())
+    return await answer_poll(
+        store.get(generation_id),
+        f"Generation {generation_id} not found",
+        lambda job: store.settle(job, files_url),
+        done=lambda _, job: job.as_dict(store.now()),
+    )
 
 
 @public_router.api_route(FILES_PATH + "/{file_name}", methods=["GET", "HEAD"])

@@ -161,22 +161,22 @@ class GenerationStore:
             self._counts["generations"] += 1
             return job
 
-    async def settle(self, job: Generation, files_url: str) -> None:
+    async def settle(self, job: Generation, files_url: str) -> Generation:
         """
         End ``job`` if its time has come: ``error`` for a refused prompt, else render its audio
-        (in a worker thread), shelve it and link it from ``audio_file``.
+        (in a worker thread), shelve it and link it from ``audio_file``. Returns it.
 
         :param files_url: absolute URL the files are served under.
         """
         if job.settled or self._clock() < job.finish_at:
-            return
+            return job
         async with job.lock:
             if job.settled:
-                return
+                return job
             if job.request.refused:
                 job.status = "error"
                 self._count("errors", job)
-                return
+                return job
             request = job.request
             key = zlib.crc32(request.prompt.encode())
             data = await asyncio.to_thread(lambda: encode_wav(render_music(request.seconds_total, key)))
@@ -190,6 +190,7 @@ class GenerationStore:
             }
             job.status = "completed"
             self._count("completed", job)
+        return job
 
     def _count(self, name: str, job: Generation) -> None:
         with self._lock:

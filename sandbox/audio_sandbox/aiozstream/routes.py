@@ -27,6 +27,7 @@ from audio_sandbox.aiozstream.media import Media, UploadPart, media_json, select
 from audio_sandbox.aiozstream.store import AiozStore
 from audio_sandbox.core.auth import require_aioz_keys
 from audio_sandbox.core.errors import Service, ServiceError
+from audio_sandbox.core.polling import answer_poll
 from audio_sandbox.core.state import state_of
 
 HLS_CONTENT_TYPE = "application/vnd.apple.mpegurl"
@@ -57,11 +58,23 @@ def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def _not_found(media_id: str) -> str:
+    return f"media {media_id} not found"
+
+
 def _live_media(request: Request, media_id: str) -> Media:
     media = _store(request).live(media_id)
     if media is None:
-        raise ServiceError(404, f"media {media_id} not found")
+        raise ServiceError(404, _not_found(media_id))
     return media
+
+
+async def _settled_media(request: Request, media_id: str) -> Media:
+    """The live media ``media_id``, its transcoding settled if due; a 404 when there is none."""
+    store = _store(request)
+    return await answer_poll(
+        store.live(media_id), _not_found(media_id), store.settle, done=lambda _, media: media
+    )
 
 
 async def _json_body(request: Request) -> Any:
@@ -149,8 +162,7 @@ async def media_cost(request: Request) -> JSONResponse:
 @router.get("/media/{media_id}")
 async def get_media(media_id: str, request: Request) -> JSONResponse:
     """``GET /media/{id}``: the media (its transcoding settles on the first read after it is due)."""
-    media = _live_media(request, media_id)
-    await _store(request).settle(media)
+    media = await _settled_media(request, media_id)
     return success(media_json(media, _base_url(request)))
 
 
@@ -172,7 +184,7 @@ async def delete_media(media_id: str, request: Request) -> JSONResponse:
     media = _live_media(request, media_id)
     async with media.lock:
         if media.status == "deleted":
-            raise ServiceError(404, f"media {media_id} not found")
+            raise ServiceError(404, _not_found(media_id))
         _store(request).delete(media)
     return success_message("Audio deleted successfully.")
 
@@ -187,7 +199,7 @@ async def upload_part(media_id: str, request: Request) -> JSONResponse:
     store = _store(request)
     media = store.get(media_id)
     if media is None:
-        raise ServiceError(404, f"media {media_id} not found")
+        raise ServiceError(404, _not_found(media_id))
     # A deleted media is still found here so that the answer says why it takes no parts.
     async with media.lock:
         content_range = aioz_upload.parse_content_range(request.headers.get("content-range"))
@@ -222,8 +234,7 @@ async def complete_upload(media_id: str, request: Request) -> JSONResponse:
 @router.get("/media/{media_id}/source")
 async def media_source(media_id: str, request: Request) -> FileResponse:
     """``GET /media/{id}/source``: the uploaded file as assembled, once the upload is complete."""
-    media = _live_media(request, media_id)
-    await _store(request).settle(media)
+    media = await _settled_media(request, media_id)
     if media.status == "new":
         raise ServiceError(404, f"media {media_id} has no source yet: its upload is not complete")
     content_type = media.probe.content_type if media.probe is not None else "application/octet-stream"
@@ -237,8 +248,7 @@ async def _streamable(
     request: Request, media_id: str, kind: str | None
 ) -> tuple[Media, aioz_transcode.AudioProbe]:
     """The media and its probe, if it is transcoded and has a ``kind`` quality (any kind: ``None``)."""
-    media = _live_media(request, media_id)
-    await _store(request).settle(media)
+    media = await _settled_media(request, media_id)
     if media.status != "done" or media.probe is None:
         raise ServiceError(404, f"media {media_id} is not transcoded (status {media.status})")
     if kind is not None and kind not in media.stream_types:

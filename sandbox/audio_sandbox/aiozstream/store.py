@@ -161,17 +161,17 @@ class AiozStore:
             media.updated_at = self._timestamp()
             self._counts["completed"] += 1
 
-    async def settle(self, media: Media) -> None:
+    async def settle(self, media: Media) -> Media:
         """
         Finish transcoding ``media`` if its time has come: probe the file (in a worker thread),
-        then ``done`` with its duration, or ``fail`` when it holds no recognisable audio.
+        then ``done`` with its duration, or ``fail`` when it holds no recognisable audio. Returns it.
         """
         ready_at = media.transcode_ready_at
         if media.status != "transcoding" or ready_at is None or self.now() < ready_at:
-            return
+            return media
         async with media.lock:
             if media.status != "transcoding":
-                return
+                return media
             found: AudioProbe | None
             try:
                 found = await asyncio.to_thread(probe, media.path)
@@ -179,13 +179,14 @@ class AiozStore:
                 found = None
             with self._lock:
                 if media.status != "transcoding":  # deleted meanwhile
-                    return
+                    return media
                 media.probe = found
                 media.status = media.quality_status = "done" if found is not None else "fail"
                 if found is not None:
                     media.duration = found.duration
                 media.updated_at = self._timestamp()
                 self._counts["done" if found is not None else "failed"] += 1
+        return media
 
     # -- reset ------------------------------------------------------------------------------
 

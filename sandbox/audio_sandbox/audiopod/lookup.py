@@ -12,6 +12,7 @@ from starlette.requests import Request
 from audio_sandbox.audiopod.store import AudioPodStore, Member
 from audio_sandbox.audiopod.voices import Voice
 from audio_sandbox.core.errors import ServiceError
+from audio_sandbox.core.polling import answer_poll
 from audio_sandbox.core.state import state_of
 
 VOICE_NOT_FOUND = "Voice not found"
@@ -22,13 +23,15 @@ def store_of(request: Request) -> AudioPodStore:
     return state_of(request).audiopod
 
 
-def live_voice(request: Request, identifier: str) -> Voice:
+async def live_voice(request: Request, identifier: str) -> Voice:
     """The voice a path names (int id, uuid or voice_id), its training settled if due; else 404."""
     store = store_of(request)
-    voice = store.find(identifier)
-    if voice is None:
-        raise ServiceError(404, VOICE_NOT_FOUND)
-    return store.settle(voice)
+
+    async def settle(voice: Voice) -> Voice:
+        # The store trains at once, in this thread: a few uploaded samples, decoded in memory.
+        return store.settle(voice)
+
+    return await answer_poll(store.find(identifier), VOICE_NOT_FOUND, settle, done=lambda _, voice: voice)
 
 
 def named_voices(request: Request, references: Sequence[str | int]) -> list[Voice]:

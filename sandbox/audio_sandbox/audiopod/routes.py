@@ -152,13 +152,13 @@ async def create_multi_sample_voice_profile(request: Request) -> dict[str, Any]:
 async def voice_status(voice_id: str, request: Request) -> dict[str, Any]:
     """``GET /voices/{voice_id}/status``: the voice (its training ends on the first read after
     ``training_seconds``)."""
-    return voice_json(live_voice(request, voice_id))
+    return voice_json(await live_voice(request, voice_id))
 
 
 @router.patch("/voices/{voice_id}")
 async def update_voice(voice_id: str, body: UpdateVoiceRequest, request: Request) -> dict[str, Any]:
     """``PATCH /voices/{voice_id}``: change name, description, is_public or tags of a custom voice."""
-    voice = live_voice(request, voice_id)
+    voice = await live_voice(request, voice_id)
     _require_owned(voice)
     return voice_json(store_of(request).update(voice, body.changes()))
 
@@ -166,7 +166,7 @@ async def update_voice(voice_id: str, body: UpdateVoiceRequest, request: Request
 @router.delete("/voices/{voice_id}", status_code=204, response_class=Response)
 async def delete_voice(voice_id: str, request: Request) -> Response:
     """``DELETE /voices/{voice_id}``: 204; the voice is gone for every later request."""
-    voice = live_voice(request, voice_id)
+    voice = await live_voice(request, voice_id)
     _require_owned(voice)
     store_of(request).delete(voice)
     return Response(status_code=204)
@@ -188,7 +188,7 @@ async def voice_preview(
     ``generate_if_missing=false`` (then 404); an existing one is returned free.
     ``generate_if_missing`` defaults to true (the seed always sends it).
     """
-    voice = live_voice(request, voice_identifier)
+    voice = await live_voice(request, voice_identifier)
     _require_ready(voice)
     async with voice.lock:
         preview = voice.previews.get(audio_format)

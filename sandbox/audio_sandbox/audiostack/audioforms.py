@@ -13,19 +13,21 @@ import asyncio
 import copy
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from audio_sandbox.audiostack import audioform as audioforms
+from audio_sandbox.audiostack.delivery import DELIVERY_ROUTE_NAME, delivery_of
 from audio_sandbox.core.auth import require_audiostack_key
 from audio_sandbox.core.errors import ServiceError
-from audio_sandbox.core.state import AudioformJob, request_id_of, state_of
+from audio_sandbox.core.polling import answer_poll
+from audio_sandbox.core.state import AudioformJob, SandboxState, request_id_of, state_of
 
 API_VERSION = "2"
 VERSION_HEADER_VALUES: tuple[str, ...] = ("1", "2", "3")
-DELIVERY_ROUTE_NAME = "audiostack_delivery"
 #: How long a poll waits for a running render before answering 202.
 RENDER_WAIT_SECONDS = 0.5
 FILE_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -93,11 +95,35 @@ def _require_version_header(request: Request) -> str:
     return version
 
 
-def _job_or_404(request: Request, audioform_id: str) -> AudioformJob:
-    job = state_of(request).audioform(audioform_id)
-    if job is None:
-        raise ServiceError(404, f"Audioform {audioform_id} not found")
-    return job
+def audioforms_or_404(
+    state: SandboxState, audioform_ids: Sequence[str], not_found: str
+) -> list[AudioformJob]:
+    """The audioforms a batch or a story is made of; a 404 when a reset dropped one while it was read."""
+    jobs = [state.audioform(audioform_id) for audioform_id in audioform_ids]
+    found = [job for job in jobs if job is not None]
+    if len(found) != len(jobs):
+        raise ServiceError(404, not_found)
+    return found
+
+
+async def settle_audioforms(
+    state: SandboxState, jobs: Sequence[AudioformJob]
+) -> list[audioforms.BuildOutcome | None]:
+    """
+    Each job's outcome, ``None`` while it builds: the renders of those whose build time has passed
+    are started (once) and waited for up to :data:`RENDER_WAIT_SECONDS` first. Each outcome is read
+    once, so what a caller reports of a job (its status, its result) always agrees.
+    """
+    renders = [
+        asyncio.wrap_future(state.start_build(job))
+        for job in jobs
+        if job.outcome is None and state.is_ready(job)
+    ]
+    # Short renders finish within the wait and answer at once; a long one (a ten-minute article at
+    # 320 kbps takes seconds) keeps answering "building" until its file really exists.
+    if renders:
+        await asyncio.wait(renders, timeout=RENDER_WAIT_SECONDS)
+    return [job.outcome for job in jobs]
 
 
 def _building(job: AudioformJob, metadata: dict[str, Any]) -> JSONResponse:
@@ -105,41 +131,36 @@ def _building(job: AudioformJob, metadata: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, status_code=202)
 
 
+def _built(
+    request: Request, job: AudioformJob, outcome: audioforms.BuildOutcome, metadata: dict[str, Any]
+) -> JSONResponse:
+    data: dict[str, Any] = {"audioformId": job.audioform_id, "audioform": job.audioform}
+    delivery = delivery_of(request, job.audioform_id, outcome)
+    if delivery is None:
+        data.update(result=None, errors=outcome.errors)
+        return JSONResponse({"message": "Audioform build failed", "metadata": metadata, "data": data})
+    data.update(result={"delivery": delivery, "durationSeconds": outcome.duration_seconds}, errors=[])
+    return JSONResponse({"message": "Audioform built", "metadata": metadata, "data": data})
+
+
 @router.get("/audioforms/{audioform_id}")
 async def get_audioform(audioform_id: str, request: Request) -> JSONResponse:
     """``GET /audioforms/{id}``: 202 while building, then 200 with the result or the build errors."""
     version = _require_version_header(request)
-    job = _job_or_404(request, audioform_id)
     state = state_of(request)
     metadata = {"requestId": request_id_of(request), "version": version}
-    if not state.is_ready(job):
-        return _building(job, metadata)
-    build = state.start_build(job)
-    # Short renders finish within the wait and answer 200 at once; a long one (a ten-minute
-    # article at 320 kbps takes seconds) keeps answering 202 until its file really exists.
-    await asyncio.wait([asyncio.wrap_future(build)], timeout=RENDER_WAIT_SECONDS)
-    outcome = job.outcome
-    if outcome is None:
-        return _building(job, metadata)
-    data: dict[str, Any] = {"audioformId": job.audioform_id, "audioform": job.audioform}
-    if not outcome.succeeded or outcome.file is None:
-        data.update(result=None, errors=outcome.errors)
-        return JSONResponse({"message": "Audioform build failed", "metadata": metadata, "data": data})
-    uri = request.url_for(DELIVERY_ROUTE_NAME, filename=f"{job.audioform_id}.{outcome.file.extension}")
-    data.update(
-        result={
-            "delivery": {
-                "uri": str(uri),
-                "extension": outcome.file.extension,
-                "encoderPreset": outcome.encoder_preset,
-                "loudnessPreset": outcome.loudness_preset,
-                "public": outcome.public,
-            },
-            "durationSeconds": outcome.duration_seconds,
-        },
-        errors=[],
+
+    async def settle(job: AudioformJob) -> audioforms.BuildOutcome | None:
+        [outcome] = await settle_audioforms(state, [job])
+        return outcome
+
+    return await answer_poll(
+        state.audioform(audioform_id),
+        f"Audioform {audioform_id} not found",
+        settle,
+        done=lambda job, outcome: _built(request, job, outcome, metadata),
+        working=lambda job: _building(job, metadata),
     )
-    return JSONResponse({"message": "Audioform built", "metadata": metadata, "data": data})
 
 
 @router.get("/files/file-categories")

@@ -10,7 +10,6 @@ time, then ``building`` until its render ends ``complete`` or ``failed``; the ba
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import uuid
 from typing import Any
@@ -19,12 +18,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from audio_sandbox.audiostack.audioform import BuildOutcome, credits_for, validate_audioform
-from audio_sandbox.audiostack.audioforms import API_VERSION, RENDER_WAIT_SECONDS
+from audio_sandbox.audiostack.audioforms import API_VERSION, audioforms_or_404, settle_audioforms
 from audio_sandbox.audiostack.bodies import Problems, is_text, json_object
 from audio_sandbox.audiostack.delivery import delivery_of
 from audio_sandbox.audiostack.jobs import BatchItem, BatchJob
 from audio_sandbox.core.auth import require_audiostack_key
 from audio_sandbox.core.errors import ServiceError
+from audio_sandbox.core.polling import answer_poll
 from audio_sandbox.core.state import AudioformJob, SandboxState, request_id_of, state_of
 
 #: The most items a batch may hold.
@@ -120,35 +120,35 @@ def _item(request: Request, item: BatchItem, outcome: BuildOutcome | None, statu
     }
 
 
+def _batch(
+    request: Request, batch: BatchJob, settled: list[tuple[AudioformJob, BuildOutcome | None]]
+) -> JSONResponse:
+    state = state_of(request)
+    statuses = [item_status(state, job, outcome) for job, outcome in settled]
+    status = batch_status(statuses)
+    entries = zip(batch.items, settled, statuses, strict=True)
+    data = {
+        "batchId": batch.batch_id,
+        "status": status,
+        "items": [_item(request, item, outcome, s) for item, (_, outcome), s in entries],
+    }
+    metadata = {"requestId": request_id_of(request), "version": API_VERSION}
+    return JSONResponse({"metadata": metadata, "message": f"Batch is {status}", "data": data})
+
+
 @router.get("/audioforms/batches/{batch_id}")
 async def get_batch(batch_id: str, request: Request) -> JSONResponse:
     """``GET /audioforms/batches/{id}``: always HTTP 200, with the batch's and each item's status."""
     state = state_of(request)
-    batch = state.audiostack.batches.get(batch_id)
-    if batch is None:
-        raise ServiceError(404, f"Batch {batch_id} not found")
-    jobs: list[tuple[BatchItem, AudioformJob]] = []
-    for item in batch.items:
-        job = state.audioform(item.audioform_id)
-        if job is None:  # dropped by a reset racing this read
-            raise ServiceError(404, f"Batch {batch_id} not found")
-        jobs.append((item, job))
-    renders = [
-        asyncio.wrap_future(state.start_build(job))
-        for _, job in jobs
-        if job.outcome is None and state.is_ready(job)
-    ]
-    if renders:
-        await asyncio.wait(renders, timeout=RENDER_WAIT_SECONDS)
-    # Each outcome is read once, so an item's status and result always agree.
-    outcomes = [job.outcome for _, job in jobs]
-    statuses = [item_status(state, job, outcome) for (_, job), outcome in zip(jobs, outcomes, strict=True)]
-    status = batch_status(statuses)
-    entries = zip(jobs, outcomes, statuses, strict=True)
-    data = {
-        "batchId": batch_id,
-        "status": status,
-        "items": [_item(request, item, outcome, s) for (item, _), outcome, s in entries],
-    }
-    metadata = {"requestId": request_id_of(request), "version": API_VERSION}
-    return JSONResponse({"metadata": metadata, "message": f"Batch is {status}", "data": data})
+    not_found = f"Batch {batch_id} not found"
+
+    async def settle(batch: BatchJob) -> list[tuple[AudioformJob, BuildOutcome | None]]:
+        jobs = audioforms_or_404(state, [item.audioform_id for item in batch.items], not_found)
+        return list(zip(jobs, await settle_audioforms(state, jobs), strict=True))
+
+    return await answer_poll(
+        state.audiostack.batches.get(batch_id),
+        not_found,
+        settle,
+        done=lambda batch, settled: _batch(request, batch, settled),
+    )

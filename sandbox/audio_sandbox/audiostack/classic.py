@@ -41,6 +41,7 @@ from audio_sandbox.audiostack.scripts import (
 from audio_sandbox.core import audio
 from audio_sandbox.core.auth import require_audiostack_key
 from audio_sandbox.core.errors import ServiceError
+from audio_sandbox.core.polling import answer_poll
 from audio_sandbox.core.state import request_id_of, state_of
 
 router = APIRouter(dependencies=[Depends(require_audiostack_key)])
@@ -49,6 +50,13 @@ router = APIRouter(dependencies=[Depends(require_audiostack_key)])
 def metadata(request: Request, **extra: Any) -> dict[str, Any]:
     """The ``metadata`` object of an answer."""
     return {"requestId": request_id_of(request), "version": API_VERSION, **extra}
+
+
+def answer(request: Request, message: str, data: dict[str, Any], status_code: int = 200) -> JSONResponse:
+    """An answer of the classic pipeline: ``{metadata, message, data}``."""
+    return JSONResponse(
+        {"metadata": metadata(request), "message": message, "data": data}, status_code=status_code
+    )
 
 
 def _sections(text: str) -> list[Section]:
@@ -70,7 +78,7 @@ def _script_or_404(jobs: AudioStackJobs, script_id: str) -> Script:
 def _script_answer(
     request: Request, script: Script, message: str, version: str | None = None
 ) -> JSONResponse:
-    return JSONResponse({"metadata": metadata(request), "message": message, "data": script.as_dict(version)})
+    return answer(request, message, script.as_dict(version))
 
 
 @router.post("/content/script")
@@ -195,26 +203,11 @@ async def create_speech(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/speech/tts/{speech_id}")
-async def get_speech(speech_id: str, request: Request) -> JSONResponse:
-    """``GET /speech/tts/{speechId}``: 202 while generating; then the sections' files, or errors."""
-    jobs = state_of(request).audiostack
-    job = jobs.speech.get(speech_id)
-    if job is None:
-        raise ServiceError(404, f"Speech {speech_id} not found")
-    outcome = await jobs.settle(job, speech_work(jobs, job))
-    if outcome is None:
-        body = {
-            "metadata": metadata(request),
-            "message": "Speech is being generated",
-            "data": {"speechId": speech_id},
-        }
-        return JSONResponse(body, status_code=202)
+def _speech(request: Request, job: SpeechJob, outcome: SpeechOutcome) -> JSONResponse:
     if outcome.errors:
-        data: dict[str, Any] = {"speechId": speech_id, "errors": outcome.errors}
-        return JSONResponse({"metadata": metadata(request), "message": "Speech failed", "data": data})
+        return answer(request, "Speech failed", {"speechId": job.job_id, "errors": outcome.errors})
     data = {
-        "speechId": speech_id,
+        "speechId": job.job_id,
         "scriptId": job.script_id,
         "voice": job.voice,
         "sections": [
@@ -226,4 +219,17 @@ async def get_speech(speech_id: str, request: Request) -> JSONResponse:
             for section in outcome.sections
         ],
     }
-    return JSONResponse({"metadata": metadata(request), "message": "Speech generated", "data": data})
+    return answer(request, "Speech generated", data)
+
+
+@router.get("/speech/tts/{speech_id}")
+async def get_speech(speech_id: str, request: Request) -> JSONResponse:
+    """``GET /speech/tts/{speechId}``: 202 while generating; then the sections' files, or errors."""
+    jobs = state_of(request).audiostack
+    return await answer_poll(
+        jobs.speech.get(speech_id),
+        f"Speech {speech_id} not found",
+        lambda job: jobs.settle(job, speech_work(jobs, job)),
+        done=lambda job, outcome: _speech(request, job, outcome),
+        working=lambda job: answer(request, "Speech is being generated", {"speechId": job.job_id}, 202),
+    )

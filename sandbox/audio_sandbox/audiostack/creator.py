@@ -16,15 +16,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from audio_sandbox.audiostack.audioform import credits_for, validate_audioform
-from audio_sandbox.audiostack.audioforms import API_VERSION, RENDER_WAIT_SECONDS
+from audio_sandbox.audiostack.audioform import BuildOutcome, credits_for, validate_audioform
+from audio_sandbox.audiostack.audioforms import API_VERSION, audioforms_or_404, settle_audioforms
 from audio_sandbox.audiostack.bodies import json_object
 from audio_sandbox.audiostack.brief import ad_audioform, brief_from_file, parse_request
 from audio_sandbox.audiostack.delivery import delivery_of
+from audio_sandbox.audiostack.files import library_file
 from audio_sandbox.audiostack.jobs import BriefJob, StoryJob
 from audio_sandbox.audiostack.story import chapter_audioform, check_story, failure_of
 from audio_sandbox.core.auth import require_audiostack_key
 from audio_sandbox.core.errors import ServiceError
+from audio_sandbox.core.polling import answer_poll
 from audio_sandbox.core.state import AudioformJob, SandboxState, request_id_of, state_of
 
 #: The largest library file read as a brief.
@@ -46,11 +48,8 @@ def _submit(state: SandboxState, audioform: dict[str, Any]) -> AudioformJob:
     return job
 
 
-async def _brief_in_library(state: SandboxState, file_id: str) -> dict[str, Any]:
-    record = state.audiostack.files.get(file_id)
-    if record is None:
-        raise ServiceError(404, f"File {file_id} not found")
-    await state.audiostack.files.settle(record)
+async def _brief_in_library(request: Request, file_id: str) -> dict[str, Any]:
+    record = await library_file(request, file_id)
     if record.status != "uploaded":
         raise ServiceError(
             400, f"fileId: file {file_id} is {record.status}; a brief file must be uploaded first"
@@ -73,7 +72,7 @@ async def create_brief(request: Request) -> JSONResponse:
     brief = parsed.brief
     if brief is None:
         assert parsed.file_id is not None
-        brief = await _brief_in_library(state, parsed.file_id)
+        brief = await _brief_in_library(request, parsed.file_id)
     words_per_minute = state.settings.words_per_minute
     ads: list[dict[str, Any]] = []
     for index in range(parsed.num_ads):
@@ -115,31 +114,12 @@ def _failed(request: Request, story_id: str, message: str) -> JSONResponse:
     return JSONResponse({"metadata": _metadata(request), "message": "Story failed", "data": data})
 
 
-@router.get("/creator/story/{story_id}")
-async def get_story(story_id: str, request: Request) -> JSONResponse:
-    """``GET /creator/story/{id}``: 202 while building; then 200 with ``data.statusCode`` 200 or 500."""
-    state = state_of(request)
-    story = state.audiostack.stories.get(story_id)
-    if story is None:
-        raise ServiceError(404, f"Story {story_id} not found")
-    if state.now() < story.ready_at:
-        return _building(request, story_id, "Story is being built")
-    if story.failure is not None:
-        return _failed(request, story_id, story.failure)
-    jobs = [state.audioform(audioform_id) for audioform_id in story.chapter_ids]
-    chapters = [job for job in jobs if job is not None]
-    if len(chapters) != len(jobs):  # dropped by a reset racing this read
-        raise ServiceError(404, f"Story {story_id} not found")
-    renders = [asyncio.wrap_future(state.start_build(job)) for job in chapters if state.is_ready(job)]
-    if renders:
-        await asyncio.wait(renders, timeout=RENDER_WAIT_SECONDS)
-    outcomes = [job.outcome for job in chapters]
-    if any(outcome is None for outcome in outcomes):
-        return _building(request, story_id, "Story is being built: rendering its chapters")
+def _built(
+    request: Request, story_id: str, chapters: list[tuple[AudioformJob, BuildOutcome]]
+) -> JSONResponse:
     audioforms: list[dict[str, Any]] = []
     duration = 0.0
-    for number, (job, outcome) in enumerate(zip(chapters, outcomes, strict=True), start=1):
-        assert outcome is not None
+    for number, (job, outcome) in enumerate(chapters, start=1):
         delivery = delivery_of(request, job.audioform_id, outcome)
         if delivery is None:
             reasons = "; ".join(str(error.get("message", error)) for error in outcome.errors)
@@ -153,3 +133,36 @@ async def get_story(story_id: str, request: Request) -> JSONResponse:
         "audioforms": audioforms,
     }
     return JSONResponse({"metadata": _metadata(request), "message": "Story built", "data": data})
+
+
+@router.get("/creator/story/{story_id}")
+async def get_story(story_id: str, request: Request) -> JSONResponse:
+    """``GET /creator/story/{id}``: 202 while building; then 200 with ``data.statusCode`` 200 or 500."""
+    state = state_of(request)
+    not_found = f"Story {story_id} not found"
+    # Read once: it decides both whether the story is still building and what the 202 says.
+    now = state.now()
+
+    async def settle(story: StoryJob) -> list[tuple[AudioformJob, BuildOutcome]] | None:
+        if now < story.ready_at:
+            return None
+        if story.failure is not None:
+            return []
+        chapters = audioforms_or_404(state, story.chapter_ids, not_found)
+        outcomes = await settle_audioforms(state, chapters)
+        built = [
+            (job, outcome) for job, outcome in zip(chapters, outcomes, strict=True) if outcome is not None
+        ]
+        return built if len(built) == len(chapters) else None
+
+    def building(story: StoryJob) -> JSONResponse:
+        if now < story.ready_at:
+            return _building(request, story_id, "Story is being built")
+        return _building(request, story_id, "Story is being built: rendering its chapters")
+
+    def done(story: StoryJob, chapters: list[tuple[AudioformJob, BuildOutcome]]) -> JSONResponse:
+        if story.failure is not None:
+            return _failed(request, story_id, story.failure)
+        return _built(request, story_id, chapters)
+
+    return await answer_poll(state.audiostack.stories.get(story_id), not_found, settle, done, building)

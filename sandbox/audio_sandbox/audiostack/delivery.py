@@ -10,10 +10,11 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from audio_sandbox.audiostack.audioform import BuildOutcome
-from audio_sandbox.audiostack.audioforms import DELIVERY_ROUTE_NAME
 from audio_sandbox.core.errors import ServiceError
 from audio_sandbox.core.state import state_of
 
+#: The name of the route serving built audioforms' files (``GET /delivery/{audioformId}.{ext}``).
+DELIVERY_ROUTE_NAME = "audiostack_delivery"
 MEDIA_ROUTE_NAME = "audiostack_media"
 
 public_router = APIRouter()

@@ -24,6 +24,7 @@ from audio_sandbox.audiostack.bodies import Problems, is_text, json_object, requ
 from audio_sandbox.audiostack.library import FileLibrary, LibraryFile
 from audio_sandbox.core.auth import require_audiostack_key
 from audio_sandbox.core.errors import ServiceError
+from audio_sandbox.core.polling import answer_poll
 from audio_sandbox.core.state import state_of
 
 #: Bytes buffered before a write to disk.
@@ -41,13 +42,12 @@ def _library(request: Request) -> FileLibrary:
     return state_of(request).audiostack.files
 
 
-async def _file_or_404(request: Request, file_id: str) -> LibraryFile:
+async def library_file(request: Request, file_id: str) -> LibraryFile:
+    """The file ``file_id``, its processing settled first; a 404 when there is none."""
     library = _library(request)
-    record = library.get(file_id)
-    if record is None:
-        raise ServiceError(404, f"File {file_id} not found")
-    await library.settle(record)
-    return record
+    return await answer_poll(
+        library.get(file_id), f"File {file_id} not found", library.settle, done=lambda _, record: record
+    )
 
 
 def file_body(request: Request, record: LibraryFile) -> dict[str, Any]:
@@ -99,7 +99,7 @@ async def copy_file(request: Request) -> JSONResponse:
     current = require_text(body, "currentFolderId", problems)
     new_folder = require_text(body, "newFolderId", problems)
     problems.raise_if_any()
-    record = await _file_or_404(request, file_id)
+    record = await library_file(request, file_id)
     if record.folder_id != current:
         raise ServiceError(
             400, f"currentFolderId: file {file_id} is in folder {record.folder_id}, not in {current}"
@@ -111,7 +111,7 @@ async def copy_file(request: Request) -> JSONResponse:
 @router.get("/files/{file_id}")
 async def get_file(file_id: str, request: Request) -> JSONResponse:
     """``GET /files/{fileId}``: the file, its status settled first."""
-    record = await _file_or_404(request, file_id)
+    record = await library_file(request, file_id)
     return JSONResponse({"data": file_body(request, record)})
 
 
@@ -129,7 +129,7 @@ async def update_file(file_id: str, request: Request) -> JSONResponse:
     for key in ("folder_id", "category_id"):
         _check_optional_id(body, key, problems)
     problems.raise_if_any()
-    record = await _file_or_404(request, file_id)
+    record = await library_file(request, file_id)
     _library(request).update(record, body)
     return JSONResponse({"message": "File updated", "data": file_body(request, record)})
 
@@ -137,7 +137,7 @@ async def update_file(file_id: str, request: Request) -> JSONResponse:
 @router.delete("/files/{file_id}")
 async def delete_file(file_id: str, request: Request) -> JSONResponse:
     """``DELETE /files/{fileId}``: forget the file and remove its bytes."""
-    record = await _file_or_404(request, file_id)
+    record = await library_file(request, file_id)
     _library(request).delete(record)
     return JSONResponse({"message": f"File {file_id} deleted"})
 

@@ -197,17 +197,18 @@ class FileLibrary:
             record.status = "processing"
             record.processing_until = self._clock() + processing_seconds
 
-    async def settle(self, record: LibraryFile) -> None:
+    async def settle(self, record: LibraryFile) -> LibraryFile:
         """Finish processing ``record`` if its time has come (its WAV duration probed in a thread)."""
         with self._lock:
             until, generation = record.processing_until, record.generation
             if record.status != "processing" or until is None or self._clock() < until:
-                return
+                return record
         duration = await asyncio.to_thread(wav_duration, record.path)
         with self._lock:
             if record.generation == generation and record.status == "processing":
                 record.duration = duration
                 record.status = "uploaded"
+        return record
 
     def update(self, record: LibraryFile, changes: dict[str, Any]) -> None:
         """Apply ``file_name`` / ``folder_id`` / ``category_id`` changes (already validated)."""

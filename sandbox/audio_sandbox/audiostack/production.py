@@ -31,12 +31,13 @@ from audio_sandbox.audiostack.bodies import (
     json_object,
     require_text,
 )
-from audio_sandbox.audiostack.classic import metadata, speech_work
+from audio_sandbox.audiostack.classic import answer, metadata, speech_work
 from audio_sandbox.audiostack.delivery import media_url
 from audio_sandbox.audiostack.jobs import AudioStackJobs, EncodingJob, MixJob, SpeechJob
 from audio_sandbox.audiostack.render import EncodingOutcome, MixOutcome, encode, mix
 from audio_sandbox.core.auth import require_audiostack_key
 from audio_sandbox.core.errors import ServiceError
+from audio_sandbox.core.polling import answer_poll
 from audio_sandbox.core.state import state_of
 
 router = APIRouter(dependencies=[Depends(require_audiostack_key)])
@@ -58,12 +59,6 @@ def _warnings(**presets: tuple[Any, tuple[str, ...]]) -> list[str]:
         for name, (value, known) in presets.items()
         if value is not None and value not in known
     ]
-
-
-def _building(request: Request, key: str, job_id: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"metadata": metadata(request), "message": message, "data": {key: job_id}}, status_code=202
-    )
 
 
 @router.get("/production/mix/presets")
@@ -132,19 +127,24 @@ async def create_mix(request: Request) -> JSONResponse:
     return JSONResponse(answer, status_code=202)
 
 
+def _mixed(request: Request, job: MixJob, outcome: MixOutcome) -> JSONResponse:
+    files = [{"filename": outcome.file_name, "format": "wav", "url": media_url(request, outcome.file_name)}]
+    return answer(
+        request, "Mix produced", {"productionId": job.job_id, "speechId": job.speech_id, "files": files}
+    )
+
+
 @router.get("/production/mix/{production_id}")
 async def get_mix(production_id: str, request: Request) -> JSONResponse:
     """``GET /production/mix/{productionId}``: 202 while mixing; then the mixed WAV file."""
     jobs = state_of(request).audiostack
-    job = jobs.mixes.get(production_id)
-    if job is None:
-        raise ServiceError(404, f"Production {production_id} not found")
-    outcome = await jobs.settle(job, _mix_work(jobs, job))
-    if outcome is None:
-        return _building(request, "productionId", production_id, "Mix is being produced")
-    files = [{"filename": outcome.file_name, "format": "wav", "url": media_url(request, outcome.file_name)}]
-    data = {"productionId": production_id, "speechId": job.speech_id, "files": files}
-    return JSONResponse({"metadata": metadata(request), "message": "Mix produced", "data": data})
+    return await answer_poll(
+        jobs.mixes.get(production_id),
+        f"Production {production_id} not found",
+        lambda job: jobs.settle(job, _mix_work(jobs, job)),
+        done=lambda job, outcome: _mixed(request, job, outcome),
+        working=lambda job: answer(request, "Mix is being produced", {"productionId": job.job_id}, 202),
+    )
 
 
 @router.get("/delivery/encoder/presets")
@@ -195,21 +195,11 @@ async def create_encoding(request: Request) -> JSONResponse:
     return JSONResponse(answer, status_code=202)
 
 
-@router.get("/delivery/encoder/{encoder_id}")
-async def get_encoding(encoder_id: str, request: Request) -> JSONResponse:
-    """``GET /delivery/encoder/{encoderId}``: 202 while encoding; then the file, or errors."""
-    jobs = state_of(request).audiostack
-    job = jobs.encodings.get(encoder_id)
-    if job is None:
-        raise ServiceError(404, f"Encoding {encoder_id} not found")
-    outcome = await jobs.settle(job, _encoding_work(jobs, job))
-    if outcome is None:
-        return _building(request, "encoderId", encoder_id, "Encoding in progress")
+def _encoded(request: Request, job: EncodingJob, outcome: EncodingOutcome) -> JSONResponse:
     if outcome.errors or outcome.file_name is None:
-        data: dict[str, Any] = {"encoderId": encoder_id, "errors": outcome.errors}
-        return JSONResponse({"metadata": metadata(request), "message": "Encoding failed", "data": data})
+        return answer(request, "Encoding failed", {"encoderId": job.job_id, "errors": outcome.errors})
     data = {
-        "encoderId": encoder_id,
+        "encoderId": job.job_id,
         "productionId": job.production_id,
         "url": media_url(request, outcome.file_name),
         "format": outcome.extension,
@@ -217,4 +207,17 @@ async def get_encoding(encoder_id: str, request: Request) -> JSONResponse:
         "loudnessPreset": job.loudness_preset,
         "public": job.public,
     }
-    return JSONResponse({"metadata": metadata(request), "message": "Encoding done", "data": data})
+    return answer(request, "Encoding done", data)
+
+
+@router.get("/delivery/encoder/{encoder_id}")
+async def get_encoding(encoder_id: str, request: Request) -> JSONResponse:
+    """``GET /delivery/encoder/{encoderId}``: 202 while encoding; then the file, or errors."""
+    jobs = state_of(request).audiostack
+    return await answer_poll(
+        jobs.encodings.get(encoder_id),
+        f"Encoding {encoder_id} not found",
+        lambda job: jobs.settle(job, _encoding_work(jobs, job)),
+        done=lambda job, outcome: _encoded(request, job, outcome),
+        working=lambda job: answer(request, "Encoding in progress", {"encoderId": job.job_id}, 202),
+    )
