@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import itertools
-import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -24,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from audio_sandbox.aiozstream.bodies import CreateMedia
 from audio_sandbox.aiozstream.media import Media, UploadPart
 from audio_sandbox.aiozstream.transcode import AudioProbe, NotAudio, probe
+from audio_sandbox.core.datadir import DataDirectory
 
 if TYPE_CHECKING:
     from _hashlib import HASH
@@ -43,8 +42,7 @@ class AiozStore:
     """
 
     def __init__(self, data_dir: str | None, clock: Callable[[], float] = time.monotonic) -> None:
-        self._configured_dir = Path(data_dir) if data_dir else None
-        self._temp_dir: Path | None = None
+        self._directory = DataDirectory(Path(data_dir) if data_dir else None, _TEMP_PREFIX)
         self._clock = clock
         self._lock = threading.RLock()
         self._media: dict[str, Media] = {}
@@ -52,17 +50,7 @@ class AiozStore:
         self._counts = dict.fromkeys(COUNTERS, 0)
         self._last_stamp = datetime.datetime.fromtimestamp(0, datetime.UTC)
 
-    # -- files and clocks -------------------------------------------------------------------
-
-    def directory(self) -> Path:
-        """The data directory, created if needed."""
-        with self._lock:
-            if self._configured_dir is not None:
-                self._configured_dir.mkdir(parents=True, exist_ok=True)
-                return self._configured_dir
-            if self._temp_dir is None or not self._temp_dir.is_dir():
-                self._temp_dir = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX))
-            return self._temp_dir
+    # -- clocks -----------------------------------------------------------------------------
 
     def now(self) -> float:
         return self._clock()
@@ -106,7 +94,7 @@ class AiozStore:
     def create(self, request: CreateMedia, user_id: str) -> Media:
         """Store a new media (status ``new``) with an empty file for its parts."""
         media_id = str(uuid.uuid4())
-        path = self.directory() / f"{media_id}.source"
+        path = self._directory.path() / f"{media_id}.source"
         path.touch()
         stamp = self._timestamp()
         media = Media(
@@ -201,7 +189,4 @@ class AiozStore:
     def close(self) -> None:
         """:meth:`reset`, and remove the temporary data directory if the store made one."""
         self.reset()
-        with self._lock:
-            temp, self._temp_dir = self._temp_dir, None
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
+        self._directory.remove_temporary()

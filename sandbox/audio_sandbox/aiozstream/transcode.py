@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from audio_sandbox.core.audio import EncoderUnavailable
+from audio_sandbox.core.audio import encode_pcm_mp3
 
 SEGMENT_SECONDS = 10.0
 #: MP3 bitrates (kbps) segments may be encoded at; a quality's bitrate picks the nearest.
@@ -33,7 +33,6 @@ MP3_WALK_BYTES = 4 * 1024 * 1024
 MP3_SYNC_SEARCH_BYTES = 64 * 1024
 #: Consecutive frames that must chain for bytes to count as MP3 (fewer only if they end the file).
 MP3_MIN_CHAIN = 4
-_LAME_CHUNK_BYTES = 8192
 _MP3_BITRATES_KBPS: dict[bool, tuple[int, ...]] = {
     True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1
     False: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),  # MPEG-2 and 2.5
@@ -330,19 +329,4 @@ def render_segment(path: Path, found: AudioProbe, number: int, kbps: int) -> byt
         file.seek(found.data_offset + first * frame_size)
         raw = file.read(count * frame_size)
     pcm = _first_two_channels(_to_pcm16(raw, found.sample_width), found.channels)
-    try:
-        import lameenc
-    except ImportError as exc:
-        raise EncoderUnavailable(
-            "MP3 segments need the 'lameenc' package (pip install 'airflow-provider-audio[sandbox]')"
-        ) from exc
-    encoder = lameenc.Encoder()
-    encoder.set_bit_rate(kbps)
-    encoder.set_in_sample_rate(found.sample_rate)
-    encoder.set_channels(min(2, found.channels))
-    encoder.set_quality(7)
-    chunks = [
-        bytes(encoder.encode(pcm[i : i + _LAME_CHUNK_BYTES])) for i in range(0, len(pcm), _LAME_CHUNK_BYTES)
-    ]
-    chunks.append(bytes(encoder.flush()))
-    return b"".join(chunks)
+    return encode_pcm_mp3(pcm, found.sample_rate, min(2, found.channels), kbps)

@@ -9,9 +9,7 @@ file per section the first time it is read after that.
 
 from __future__ import annotations
 
-import functools
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -29,7 +27,7 @@ from audio_sandbox.audiostack.bodies import (
 )
 from audio_sandbox.audiostack.delivery import media_url
 from audio_sandbox.audiostack.jobs import AudioStackJobs, SpeechJob
-from audio_sandbox.audiostack.render import SpeechOutcome, speak, speech_rate
+from audio_sandbox.audiostack.render import SpeechOutcome, speech_rate
 from audio_sandbox.audiostack.scripts import (
     DEFAULT_NAME,
     FIRST_VERSION,
@@ -160,11 +158,6 @@ async def delete_script(script_id: str, request: Request) -> JSONResponse:
     return JSONResponse({"metadata": metadata(request), "message": f"Script {script_id} deleted"})
 
 
-def speech_work(jobs: AudioStackJobs, job: SpeechJob) -> Callable[[], SpeechOutcome]:
-    """What rendering ``job`` does (run in the render pool)."""
-    return functools.partial(speak, job.job_id, job.voice, job.sections, job.rate, jobs.shelf)
-
-
 @router.post("/speech/tts", status_code=202)
 async def create_speech(request: Request) -> JSONResponse:
     """``POST /speech/tts``: text to speech of a script's current version (202)."""
@@ -229,7 +222,7 @@ async def get_speech(speech_id: str, request: Request) -> JSONResponse:
     return await answer_poll(
         jobs.speech.get(speech_id),
         f"Speech {speech_id} not found",
-        lambda job: jobs.settle(job, speech_work(jobs, job)),
+        jobs.settle,
         done=lambda job, outcome: _speech(request, job, outcome),
         working=lambda job: answer(request, "Speech is being generated", {"speechId": job.job_id}, 202),
     )

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from audio_sandbox.audiostack.library import FileLibrary
-from audio_sandbox.audiostack.render import EncodingOutcome, MixOutcome, SpeechOutcome
+from audio_sandbox.audiostack.render import EncodingOutcome, MixOutcome, SpeechOutcome, encode, mix, speak
 from audio_sandbox.audiostack.scripts import Script, Section
 from audio_sandbox.core.audio import RenderedAudio
 from audio_sandbox.core.files import FileShelf
@@ -137,7 +138,7 @@ class StoryJob:
 
 
 @dataclass(kw_only=True)
-class TimedJob(Generic[T]):
+class TimedJob(ABC, Generic[T]):
     """
     A job that renders once its time has come.
 
@@ -157,6 +158,10 @@ class TimedJob(Generic[T]):
             return None
         return self.render.result()
 
+    @abstractmethod
+    def rendered_on(self, shelf: FileShelf) -> T:
+        """Render the job (in the render pool), its files put on ``shelf``."""
+
 
 @dataclass(kw_only=True)
 class SpeechJob(TimedJob[SpeechOutcome]):
@@ -173,6 +178,9 @@ class SpeechJob(TimedJob[SpeechOutcome]):
     voice: str
     sections: list[Section]
     rate: float
+
+    def rendered_on(self, shelf: FileShelf) -> SpeechOutcome:
+        return speak(self.job_id, self.voice, self.sections, self.rate, shelf)
 
 
 @dataclass(kw_only=True)
@@ -193,6 +201,9 @@ class MixJob(TimedJob[MixOutcome]):
     sound_template: str | None
     mastering_preset: str | None
 
+    def rendered_on(self, shelf: FileShelf) -> MixOutcome:
+        return mix(self.job_id, self.sections, self.rate, self.sound_template is not None, shelf)
+
 
 @dataclass(kw_only=True)
 class EncodingJob(TimedJob[EncodingOutcome]):
@@ -211,6 +222,9 @@ class EncodingJob(TimedJob[EncodingOutcome]):
     preset: str
     loudness_preset: str | None
     public: bool
+
+    def rendered_on(self, shelf: FileShelf) -> EncodingOutcome:
+        return encode(self.job_id, self.rendered, self.preset, shelf)
 
 
 class AudioStackJobs:
@@ -256,8 +270,8 @@ class AudioStackJobs:
         counts["files"] = self.files.created
         return {name: counts[name] for name in COUNTERS}
 
-    def start(self, job: TimedJob[T], work: Callable[[], T]) -> Future[T] | None:
-        """Start rendering ``job`` with ``work`` (once) if its time has come; return the render."""
+    def start(self, job: TimedJob[T]) -> Future[T] | None:
+        """Start rendering ``job`` (once) if its time has come; return the render."""
         if self.now() < job.ready_at:
             return None
         with self._lock:
@@ -265,15 +279,15 @@ class AudioStackJobs:
             if job.render is None or job.render.cancelled():
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(RENDER_WORKERS, thread_name_prefix="audio-sandbox-render")
-                job.render = self._pool.submit(work)
+                job.render = self._pool.submit(job.rendered_on, self.shelf)
             return job.render
 
-    async def settle(self, job: TimedJob[T], work: Callable[[], T]) -> T | None:
+    async def settle(self, job: TimedJob[T]) -> T | None:
         """
         ``job``'s outcome: started if its time has come, waited for briefly; ``None`` while it is
         not ready or still rendering.
         """
-        render = self.start(job, work)
+        render = self.start(job)
         if render is None:
             return None
         await asyncio.wait([asyncio.wrap_future(render)], timeout=RENDER_WAIT_SECONDS)

@@ -14,7 +14,6 @@ import datetime
 import os
 import secrets
 import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -23,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from audio_sandbox.core.datadir import DataDirectory
 
 DIRECTORY_NAME = "audiostack-files"
 #: Every file lives in a folder; files created without one are in the root folder.
@@ -124,23 +125,12 @@ class FileLibrary:
     """
 
     def __init__(self, data_dir: str | None, clock: Callable[[], float] = time.monotonic) -> None:
-        self._configured = Path(data_dir) / DIRECTORY_NAME if data_dir else None
-        self._temp: Path | None = None
+        self._directory = DataDirectory(Path(data_dir) / DIRECTORY_NAME if data_dir else None, _TEMP_PREFIX)
         self._clock = clock
         self._lock = threading.RLock()
         self._files: dict[str, LibraryFile] = {}
         self._by_token: dict[str, str] = {}
         self._created = 0
-
-    def directory(self) -> Path:
-        """Where the bytes go, created if needed."""
-        with self._lock:
-            if self._configured is not None:
-                self._configured.mkdir(parents=True, exist_ok=True)
-                return self._configured
-            if self._temp is None or not self._temp.is_dir():
-                self._temp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX))
-            return self._temp
 
     @property
     def created(self) -> int:
@@ -158,7 +148,7 @@ class FileLibrary:
             mime_type=mime_type,
             upload_token=secrets.token_urlsafe(24),
             created_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            path=self.directory() / f"{file_id}.bin",
+            path=self._directory.path() / f"{file_id}.bin",
         )
         with self._lock:
             self._files[file_id] = record
@@ -182,7 +172,7 @@ class FileLibrary:
 
     def staging_path(self, record: LibraryFile) -> Path:
         """A fresh path to receive an upload into before it replaces the file's bytes."""
-        return self.directory() / f"{record.file_id}.{uuid.uuid4().hex}.part"
+        return self._directory.path() / f"{record.file_id}.{uuid.uuid4().hex}.part"
 
     def commit_upload(self, record: LibraryFile, staged: Path, size: int, processing_seconds: float) -> None:
         """The staged bytes become the file's (replacing earlier ones); it is ``processing``."""
@@ -243,7 +233,7 @@ class FileLibrary:
             records, self._files = list(self._files.values()), {}
             self._by_token.clear()
             self._created = 0
-            directory = self._configured if self._configured is not None else self._temp
+        directory = self._directory.current()
         for record in records:
             record.path.unlink(missing_ok=True)
         if directory is not None and directory.is_dir():
@@ -253,7 +243,4 @@ class FileLibrary:
     def close(self) -> None:
         """:meth:`reset`, and remove the temporary directory if the library made one."""
         self.reset()
-        with self._lock:
-            temp, self._temp = self._temp, None
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
+        self._directory.remove_temporary()

@@ -10,9 +10,7 @@ is not finished, or that failed, is a 400 (likewise an encoding of an unfinished
 
 from __future__ import annotations
 
-import functools
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -31,26 +29,16 @@ from audio_sandbox.audiostack.bodies import (
     json_object,
     require_text,
 )
-from audio_sandbox.audiostack.classic import answer, metadata, speech_work
+from audio_sandbox.audiostack.classic import answer, metadata
 from audio_sandbox.audiostack.delivery import media_url
 from audio_sandbox.audiostack.jobs import AudioStackJobs, EncodingJob, MixJob, SpeechJob
-from audio_sandbox.audiostack.render import EncodingOutcome, MixOutcome, encode, mix
+from audio_sandbox.audiostack.render import EncodingOutcome, MixOutcome
 from audio_sandbox.core.auth import require_audiostack_key
 from audio_sandbox.core.errors import ServiceError
 from audio_sandbox.core.polling import answer_poll
 from audio_sandbox.core.state import state_of
 
 router = APIRouter(dependencies=[Depends(require_audiostack_key)])
-
-
-def _mix_work(jobs: AudioStackJobs, job: MixJob) -> Callable[[], MixOutcome]:
-    return functools.partial(
-        mix, job.job_id, job.sections, job.rate, job.sound_template is not None, jobs.shelf
-    )
-
-
-def _encoding_work(jobs: AudioStackJobs, job: EncodingJob) -> Callable[[], EncodingOutcome]:
-    return functools.partial(encode, job.job_id, job.rendered, job.preset, jobs.shelf)
 
 
 def _warnings(**presets: tuple[Any, tuple[str, ...]]) -> list[str]:
@@ -100,7 +88,7 @@ async def create_mix(request: Request) -> JSONResponse:
     state = state_of(request)
     jobs = state.audiostack
     speech = _speech_to_mix(jobs, body)
-    outcome = await jobs.settle(speech, speech_work(jobs, speech))
+    outcome = await jobs.settle(speech)
     if outcome is None:
         raise ServiceError(
             400, f"speechId: speech {speech.job_id} is still being generated; mix it once it is ready"
@@ -118,13 +106,13 @@ async def create_mix(request: Request) -> JSONResponse:
         mastering_preset=body.get("masteringPreset"),
     )
     jobs.mixes.add(job.job_id, job)
-    answer = {
+    submitted = {
         "metadata": metadata(request),
         "message": "Mix submitted",
         "warnings": _warnings(masteringPreset=(job.mastering_preset, MIXING_PRESETS)),
         "data": {"productionId": job.job_id},
     }
-    return JSONResponse(answer, status_code=202)
+    return JSONResponse(submitted, status_code=202)
 
 
 def _mixed(request: Request, job: MixJob, outcome: MixOutcome) -> JSONResponse:
@@ -141,7 +129,7 @@ async def get_mix(production_id: str, request: Request) -> JSONResponse:
     return await answer_poll(
         jobs.mixes.get(production_id),
         f"Production {production_id} not found",
-        lambda job: jobs.settle(job, _mix_work(jobs, job)),
+        jobs.settle,
         done=lambda job, outcome: _mixed(request, job, outcome),
         working=lambda job: answer(request, "Mix is being produced", {"productionId": job.job_id}, 202),
     )
@@ -168,7 +156,7 @@ async def create_encoding(request: Request) -> JSONResponse:
     production = jobs.mixes.get(production_id)
     if production is None:
         raise ServiceError(404, f"Production {production_id} not found")
-    mixed = await jobs.settle(production, _mix_work(jobs, production))
+    mixed = await jobs.settle(production)
     if mixed is None:
         raise ServiceError(
             400, f"productionId: production {production_id} is still being mixed; encode it once ready"
@@ -183,7 +171,7 @@ async def create_encoding(request: Request) -> JSONResponse:
         public=bool(body.get("public", False)),
     )
     jobs.encodings.add(job.job_id, job)
-    answer = {
+    submitted = {
         "metadata": metadata(request),
         "message": "Encoding submitted",
         "warnings": _warnings(
@@ -192,7 +180,7 @@ async def create_encoding(request: Request) -> JSONResponse:
         ),
         "data": {"encoderId": job.job_id},
     }
-    return JSONResponse(answer, status_code=202)
+    return JSONResponse(submitted, status_code=202)
 
 
 def _encoded(request: Request, job: EncodingJob, outcome: EncodingOutcome) -> JSONResponse:
@@ -217,7 +205,7 @@ async def get_encoding(encoder_id: str, request: Request) -> JSONResponse:
     return await answer_poll(
         jobs.encodings.get(encoder_id),
         f"Encoding {encoder_id} not found",
-        lambda job: jobs.settle(job, _encoding_work(jobs, job)),
+        jobs.settle,
         done=lambda job, outcome: _encoded(request, job, outcome),
         working=lambda job: answer(request, "Encoding in progress", {"encoderId": job.job_id}, 202),
     )

@@ -24,7 +24,7 @@ from audio_sandbox.core.errors import (
     ADMIN_PREFIX,
     Service,
     ServiceError,
-    error_response,
+    error_body,
     service_for_path,
 )
 from audio_sandbox.core.faults import FaultMiddleware
@@ -33,31 +33,31 @@ from audio_sandbox.core.settings import Settings
 from audio_sandbox.core.state import SandboxState, request_id_of
 
 
+def _error_response(request: Request, error: ServiceError) -> JSONResponse:
+    """``error`` in the shape of the service whose prefix was hit."""
+    path = request.url.path
+    body = error_body(
+        service_for_path(path),
+        error.status,
+        error.message,
+        request_id=request_id_of(request),
+        path=path,
+        errors=error.errors,
+        detail=error.detail,
+    )
+    return JSONResponse(body, status_code=error.status, headers=error.headers)
+
+
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    return error_response(
-        service_for_path(request.url.path),
-        exc.status,
-        exc.message,
-        request_id=request_id_of(request),
-        path=request.url.path,
-        errors=exc.errors,
-        detail=exc.detail,
-        headers=exc.headers,
-    )
+    return _error_response(request, exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     """Unknown routes and wrong methods, in the shape of the service whose prefix was hit."""
     assert isinstance(exc, StarletteHTTPException)
-    return error_response(
-        service_for_path(request.url.path),
-        exc.status_code,
-        str(exc.detail),
-        request_id=request_id_of(request),
-        path=request.url.path,
-        headers=dict(exc.headers or {}),
-    )
+    error = ServiceError(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
+    return _error_response(request, error)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -68,14 +68,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     if service is None or service is Service.AUDIOPOD:
         return JSONResponse({"detail": problems}, status_code=422)
     errors = [{"loc": list(p.get("loc", [])), "msg": p.get("msg", "")} for p in problems]
-    return error_response(
-        service,
-        422,
-        "Validation error: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
-        request_id=request_id_of(request),
-        path=request.url.path,
-        errors=errors,
-    )
+    message = "Validation error: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+    return _error_response(request, ServiceError(422, message, errors=errors))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

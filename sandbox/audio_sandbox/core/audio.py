@@ -388,10 +388,14 @@ _MP3_CHUNK_BYTES = 8192
 _MPEG2_MAX_KBPS = 160
 
 
-def encode_mp3(audio: RenderedAudio, kbps: int) -> bytes:
+def encode_pcm_mp3(
+    pcm: bytes, sample_rate: int, channels: int, kbps: int, out_sample_rate: int | None = None
+) -> bytes:
     """
-    An MP3 file of ``audio`` at a constant ``kbps``.
+    An MP3 file (LAME, constant ``kbps``) of 16-bit little-endian PCM.
 
+    :param channels: 1 or 2, interleaved in ``pcm``.
+    :param out_sample_rate: the MP3's sample rate; ``None`` lets LAME choose.
     :raises EncoderUnavailable: when ``lameenc`` is not installed.
     """
     try:
@@ -402,14 +406,23 @@ def encode_mp3(audio: RenderedAudio, kbps: int) -> bytes:
         ) from exc
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(kbps)
-    encoder.set_in_sample_rate(audio.sample_rate)
-    if kbps > _MPEG2_MAX_KBPS:
-        encoder.set_out_sample_rate(44100)
-    encoder.set_channels(1)
+    encoder.set_in_sample_rate(sample_rate)
+    if out_sample_rate is not None:
+        encoder.set_out_sample_rate(out_sample_rate)
+    encoder.set_channels(channels)
     encoder.set_quality(7)
-    pcm = audio.pcm
     parts = [
         bytes(encoder.encode(pcm[i : i + _MP3_CHUNK_BYTES])) for i in range(0, len(pcm), _MP3_CHUNK_BYTES)
     ]
     parts.append(bytes(encoder.flush()))
     return b"".join(parts)
+
+
+def encode_mp3(audio: RenderedAudio, kbps: int) -> bytes:
+    """
+    An MP3 file of ``audio`` at a constant ``kbps``.
+
+    :raises EncoderUnavailable: when ``lameenc`` is not installed.
+    """
+    out_sample_rate = 44100 if kbps > _MPEG2_MAX_KBPS else None
+    return encode_pcm_mp3(audio.pcm, audio.sample_rate, 1, kbps, out_sample_rate)

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 REQUEST_ID_HEADER = "x-request-id"
 
 
+def request_id_in(scope: Scope) -> str:
+    """The id :class:`RequestContextMiddleware` gave the request of ``scope`` (``""`` outside it)."""
+    return str(scope.get("state", {}).get("request_id", ""))
+
+
 def route_key(router: Router, scope: Scope) -> str:
     """
     ``"METHOD /route/template"`` of the request, e.g. ``"GET /audiostack/audioforms/{audioform_id}"``.

@@ -1,8 +1,8 @@
 """
 The four services, where they are mounted, and each one's own shape of an error body.
 
-Everything that answers with an error (auth, validation, faults, unknown routes) goes through
-:func:`error_response`, so a service's error shape is written down once.
+Everything that answers with an error (auth, validation, faults, rate limits, unknown routes)
+goes through :func:`error_body`, so a service's error shape is written down once.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime
 from enum import StrEnum
 from typing import Any
-
-from starlette.responses import JSONResponse
 
 
 class Service(StrEnum):
@@ -122,21 +120,3 @@ def error_body(
         }
     # AudioPod is a FastAPI service; the admin routes and unknown paths use the same style.
     return {"detail": message if detail is None else detail}
-
-
-def error_response(
-    service: Service | None,
-    status: int,
-    message: str,
-    *,
-    request_id: str,
-    path: str,
-    errors: list[dict[str, Any]] | None = None,
-    detail: Any = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    """:func:`error_body` wrapped in a response carrying ``headers``."""
-    body = error_body(
-        service, status, message, request_id=request_id, path=path, errors=errors, detail=detail
-    )
-    return JSONResponse(body, status_code=status, headers=headers)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse
 
+from audio_sandbox.core.context import request_id_in
 from audio_sandbox.core.errors import (
     ADMIN_PREFIX,
     Service,
@@ -300,8 +301,7 @@ class FaultMiddleware:
             if status == 429
             else f"{reason(status)} (fault injected by the audio sandbox)"
         )
-        request_id = str(scope.get("state", {}).get("request_id", ""))
-        body = error_body(service, status, message, request_id=request_id, path=path)
+        body = error_body(service, status, message, request_id=request_id_in(scope), path=path)
         headers = fault_headers(fault, service, method, path)
         await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)
 

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
 
-from audio_sandbox.core.errors import Service
+from audio_sandbox.core.context import request_id_in
+from audio_sandbox.core.errors import Service, error_body
 from audio_sandbox.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -160,11 +161,14 @@ class RateLimitMiddleware:
             return
         decision = self.limiter.admit(category, limit, settings.aioz_rate_window_seconds)
         if not decision.allowed:
-            response = JSONResponse(
-                {"status": "error", "message": RATE_LIMITED_MESSAGE},
-                status_code=429,
-                headers=decision.headers(),
+            body = error_body(
+                Service.AIOZSTREAM,
+                429,
+                RATE_LIMITED_MESSAGE,
+                request_id=request_id_in(scope),
+                path=scope["path"],
             )
+            response = JSONResponse(body, status_code=429, headers=decision.headers())
             await response(scope, receive, send)
             return
 

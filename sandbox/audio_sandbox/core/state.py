@@ -24,6 +24,7 @@ from audio_sandbox.aiozstream.store import AiozStore
 from audio_sandbox.audiopod.store import AudioPodStore
 from audio_sandbox.audiostack import audioform as audioforms
 from audio_sandbox.audiostack.jobs import AudioStackJobs
+from audio_sandbox.core.context import request_id_in
 from audio_sandbox.core.faults import FaultInjector
 from audio_sandbox.core.ratelimit import RateLimiter
 from audio_sandbox.core.settings import RUNTIME_KNOBS, Settings, SettingsError, runtime_value
@@ -229,4 +230,4 @@ def state_of(request: Request) -> SandboxState:
 
 def request_id_of(request: Request) -> str:
     """The id the request-context middleware gave this request (also in ``x-request-id``)."""
-    return str(request.scope.get("state", {}).get("request_id", ""))
+    return request_id_in(request.scope)
