@@ -28,10 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-WORK = REPO / "bench" / "out"
-KEY = "bench-sandbox-key"
-MIB = 1024 * 1024
+from bench.common import KEY, MIB, OUT, REPO, Sandbox
 
 
 @dataclass(frozen=True)
@@ -65,13 +62,6 @@ def write_wav(path: Path, size_bytes: int) -> None:
             written += len(chunk)
 
 
-def cpu_seconds_of(pid: int) -> float:
-    """User + system CPU seconds of a running process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
-
-
 def run_md5sum(path: Path) -> Measure:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -82,10 +72,10 @@ def run_md5sum(path: Path) -> Measure:
     return Measure("md5sum", wall, cpu, after.ru_maxrss / 1024)
 
 
-def run_upload(path: Path, part_mib: int, aioz_url: str, sandbox_pid: int) -> Measure:
+def run_upload(path: Path, part_mib: int, sandbox: Sandbox) -> Measure:
     """One upload in a fresh child, so its CPU and peak RSS are its own."""
-    env = {**os.environ, "BENCH_AIOZ_URL": aioz_url, "BENCH_KEY": KEY}
-    server_before = cpu_seconds_of(sandbox_pid)
+    env = {**os.environ, "BENCH_AIOZ_URL": sandbox.url("aiozstream"), "BENCH_KEY": KEY}
+    server_before = sandbox.cpu_seconds()
     output = subprocess.run(
         [sys.executable, "-m", "bench.upload_child", str(path), str(part_mib * MIB)],
         check=True,
@@ -94,7 +84,7 @@ def run_upload(path: Path, part_mib: int, aioz_url: str, sandbox_pid: int) -> Me
         env=env,
         cwd=REPO,
     ).stdout
-    server_cpu = cpu_seconds_of(sandbox_pid) - server_before
+    server_cpu = sandbox.cpu_seconds() - server_before
     report = json.loads(output.strip().splitlines()[-1])
     return Measure(
         f"upload, {part_mib} MiB parts",
@@ -114,18 +104,6 @@ def airflow_baseline_rss_mib() -> float:
     return float(
         subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     )
-
-
-def start_sandbox() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "audio_sandbox", "--port", "0", "--api-key", KEY],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    return process, line[line.index("http://") :].strip()
 
 
 def report(size: int, md5: Measure, uploads: list[Measure], airflow_rss: float) -> str:
@@ -179,22 +157,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part-mib", type=int, nargs="+", default=[16, 50, 128])
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "RESULTS.md")
     args = parser.parse_args(argv)
-    WORK.mkdir(parents=True, exist_ok=True)
-    source = WORK / f"upload-{args.size_mib}MiB.wav"
+    OUT.mkdir(parents=True, exist_ok=True)
+    source = OUT / f"upload-{args.size_mib}MiB.wav"
     write_wav(source, args.size_mib * MIB)
     size = source.stat().st_size
     subprocess.run(["cat", str(source)], check=True, stdout=subprocess.DEVNULL)  # warm the page cache
     # md5sum first: RUSAGE_CHILDREN keeps the largest child's peak, and the Airflow one is larger.
     md5 = run_md5sum(source)
     airflow_rss = airflow_baseline_rss_mib()
-    sandbox, base_url = start_sandbox()
-    try:
-        uploads = [
-            run_upload(source, part, base_url + "/aiozstream/api", sandbox.pid) for part in args.part_mib
-        ]
-    finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=30)
+    with Sandbox("upload-sandbox") as sandbox:
+        uploads = [run_upload(source, part, sandbox) for part in args.part_mib]
     text = report(size, md5, uploads, airflow_rss)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
