@@ -1,1 +1,0 @@
-"""One table of routes per service, so a route changes in one place."""
