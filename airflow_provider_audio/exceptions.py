@@ -1,26 +1,48 @@
-"""Exceptions raised by the provider.
+"""Exceptions raised by the provider, all under one root.
 
-Two families:
+::
 
-* :class:`AudioInputError` -- the user's input is wrong. Raised before any billed call, it names the
-  field and the allowed values, and it is an ``AirflowFailException`` so Airflow does not retry a task
-  whose input cannot become right by waiting.
-* :class:`AudioServiceError` -- a service answered with an error (or could not be reached). Every one
-  names the service, method, route, status, the API's own message and its request id. None ever holds
-  a key: the client scrubs its secrets from any text before building one.
+    AudioError (AirflowException)              anything this provider raises
+    +-- AudioInputError (AirflowFailException) the input is wrong; raised before any billed call
+    +-- AudioCostGuardError (AirflowFailException)  the cost guard refused the job
+    +-- AudioJobFailedError                    a remote job failed or passed its deadline
+    +-- AudioServiceError                      a service answered with an error, or did not answer
+        +-- AudioServiceAuthError              401 / 403
+        +-- AudioServiceNotFoundError          404
+        +-- AudioServiceRequestError           400, 409, 422 and other refusals of the request
+        +-- AudioServiceCreditsError           not enough credits (AudioPod 402, AIML API 403)
+        +-- AudioServiceRateLimitError         429                      (transient)
+        +-- AudioServiceServerError            5xx                      (transient)
+        +-- AudioServiceTransportError         no usable response       (transient)
+
+``is_transient`` is a class attribute: whether trying again later could succeed. The two
+``AirflowFailException`` branches make Airflow fail the task without retrying it: input that
+cannot become right by waiting, and a refusal to pay.
+
+Every :class:`AudioServiceError` names the service, method, route, status, the API's own message
+and its request id. None ever holds a key: the client scrubs its secrets from any text before
+building one.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 
-class AudioInputError(AirflowFailException, ValueError):
+class AudioError(AirflowException):
+    """The root of every exception this provider raises."""
+
+    is_transient: ClassVar[bool] = False
+
+
+class AudioInputError(AudioError, AirflowFailException, ValueError):
     """
     Input that no service call could accept; raised before anything is sent.
 
-    :param problems: one line per problem, each starting with the field's path.
     :param subject: what was being checked (``"audioform"``, ``"media qualities"``...).
+    :param problems: one line per problem, each starting with the field's path.
     """
 
     def __init__(self, subject: str, problems: list[str]) -> None:
@@ -30,11 +52,15 @@ class AudioInputError(AirflowFailException, ValueError):
         super().__init__(f"invalid {subject} ({len(self.problems)} problem(s)):\n{lines}")
 
 
-class AudioCostGuardError(AirflowFailException):
+class AudioCostGuardError(AudioError, AirflowFailException):
     """The cost guard refused the job: not enough balance, or a price above the user's limit."""
 
 
-class AudioServiceError(AirflowException):
+class AudioJobFailedError(AudioError):
+    """A remote job (build, upload, generation, training) reached a failed state or its deadline."""
+
+
+class AudioServiceError(AudioError):
     """
     A call to an audio service failed.
 
@@ -69,11 +95,6 @@ class AudioServiceError(AirflowException):
         request_text = f" (request id {request_id})" if request_id else ""
         super().__init__(f"{service} {method} {route} failed with {status_text}: {api_message}{request_text}")
 
-    @property
-    def is_transient(self) -> bool:
-        """Whether trying again later could succeed (rate limits, server errors, lost connections)."""
-        return False
-
 
 class AudioServiceAuthError(AudioServiceError):
     """401 or 403: the key is wrong, expired, or lacks the permission."""
@@ -94,17 +115,13 @@ class AudioServiceCreditsError(AudioServiceError):
 class AudioServiceRateLimitError(AudioServiceError):
     """429: too many requests; ``retry_after`` holds the wait the service asked for, if any."""
 
-    @property
-    def is_transient(self) -> bool:
-        return True
+    is_transient = True
 
 
 class AudioServiceServerError(AudioServiceError):
     """5xx: the service failed; a GET may be tried again, a billed POST may already have acted."""
 
-    @property
-    def is_transient(self) -> bool:
-        return True
+    is_transient = True
 
 
 class AudioServiceTransportError(AudioServiceError):
@@ -115,14 +132,25 @@ class AudioServiceTransportError(AudioServiceError):
         (connection refused, connect timeout), which is the one case a billed POST may be re-sent.
     """
 
-    def __init__(self, *, request_sent: bool, **kwargs: object) -> None:
+    is_transient = True
+
+    def __init__(
+        self,
+        *,
+        request_sent: bool,
+        service: str,
+        method: str,
+        route: str,
+        api_message: str,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
         self.request_sent = request_sent
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-
-    @property
-    def is_transient(self) -> bool:
-        return True
-
-
-class AudioJobFailedError(AirflowException):
-    """A remote job (build, upload, generation, training) reached a failed state or its deadline."""
+        super().__init__(
+            service=service,
+            method=method,
+            route=route,
+            status=status,
+            api_message=api_message,
+            request_id=request_id,
+        )
