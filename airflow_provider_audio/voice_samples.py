@@ -8,7 +8,7 @@ import wave
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from airflow_provider_audio.client.download import as_destination
+from airflow_provider_audio.client.files import as_destination
 from airflow_provider_audio.exceptions import AudioInputError
 
 if TYPE_CHECKING:

@@ -123,7 +123,7 @@ async def wait_with_triggers(
     submitted: list[tuple[str, float]], interval: float, limit: float
 ) -> dict[str, Any]:
     from airflow_provider_audio.hooks.audiostack import AudioStackHook
-    from airflow_provider_audio.triggers.audiostack import AudioStackAudioformTrigger
+    from airflow_provider_audio.triggers.audiostack import AudioStackResourceTrigger
 
     # When each build's first poll returned: the start-up phase ends when every trigger has
     # polled once. A wrapper around the hook's poll records it without changing what it does.
@@ -147,12 +147,12 @@ async def wait_with_triggers(
     started = time.monotonic()
     deadline = time.time() + limit
 
-    async def consume(trigger: AudioStackAudioformTrigger) -> None:
+    async def consume(trigger: AudioStackResourceTrigger) -> None:
         # What the triggerer does with a trigger: iterate run() until its (first) event.
         generator = trigger.run()
         try:
             event = await generator.__anext__()
-            events[trigger.audioform_id] = (time.monotonic(), str(event.payload["status"]))
+            events[trigger.resource_ids[0]] = (time.monotonic(), str(event.payload["status"]))
         finally:
             await generator.aclose()
 
@@ -161,8 +161,12 @@ async def wait_with_triggers(
         for audioform_id, _ in submitted:
             # As the triggerer's create_triggers does: yield to the loop before making each trigger.
             await asyncio.sleep(0)
-            trigger = AudioStackAudioformTrigger(
-                conn_id=CONN_ID, audioform_id=audioform_id, poll_interval=interval, deadline=deadline
+            trigger = AudioStackResourceTrigger(
+                resource="audioform",
+                resource_ids=[audioform_id],
+                conn_id=CONN_ID,
+                poll_interval=interval,
+                deadline=deadline,
             )
             tasks.append(asyncio.create_task(consume(trigger)))
         _, pending = await asyncio.wait(tasks, timeout=limit + 30)
@@ -269,7 +273,7 @@ async def measure_costs(url: str, audioform_id: str, samples: int) -> dict[str, 
     """CPU ms and RSS KiB of each piece a trigger pays, each measured ``samples`` times in a row."""
     import httpx
 
-    from airflow_provider_audio.client import RetryPolicy
+    from airflow_provider_audio.client.settings import RetryPolicy
     from airflow_provider_audio.hooks.audiostack import AudioStackHook
 
     results: dict[str, Any] = {}
@@ -308,14 +312,14 @@ async def measure_costs(url: str, audioform_id: str, samples: int) -> dict[str, 
     async def httpx_shared_ssl() -> Any:
         return httpx.AsyncClient(verify=shared)
 
-    async def response_version() -> Any:
-        return await hook.aresponse_version()
+    async def client_settings() -> Any:
+        return await hook.asettings()
 
     await piece("aget_connection", read_connection)
     await piece("hook.aget_client (AsyncApiClient)", new_client)
     await piece("httpx.AsyncClient()", bare_httpx)
     await piece("httpx.AsyncClient(verify=shared SSLContext)", httpx_shared_ssl)
-    await piece("aresponse_version (same hook again)", response_version)
+    await piece("asettings (same hook again)", client_settings)
     await hook.aget_client()
 
     async def poll() -> Any:

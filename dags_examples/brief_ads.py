@@ -10,7 +10,7 @@ from typing import Any
 
 from airflow.sdk import DAG, task
 
-from airflow_provider_audio.operators.audiostack import AudioStackBriefOperator
+from airflow_provider_audio.operators.audiostack_creator import AudioStackBriefOperator
 from dags_examples.storage import poll_seconds
 
 with DAG(

@@ -10,7 +10,7 @@ from typing import Any
 
 from airflow.sdk import DAG, task
 
-from airflow_provider_audio.operators.audiostack import AudioStackStoryOperator
+from airflow_provider_audio.operators.audiostack_creator import AudioStackStoryOperator
 from dags_examples.articles import load_articles
 from dags_examples.storage import poll_seconds
 

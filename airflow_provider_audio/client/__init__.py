@@ -1,21 +1,10 @@
-"""One HTTP core for every service: endpoints as data, auth, retries, typed errors, two transports."""
+"""One HTTP core for every service.
 
-from airflow_provider_audio.client.async_client import AsyncApiClient
-from airflow_provider_audio.client.auth import Credentials
-from airflow_provider_audio.client.call import ApiResponse
-from airflow_provider_audio.client.endpoint import Endpoint
-from airflow_provider_audio.client.retry import RetryPolicy
-from airflow_provider_audio.client.service import ServiceSpec
-from airflow_provider_audio.client.sync_client import SyncApiClient
-from airflow_provider_audio.client.timeouts import Timeouts
-
-__all__ = [
-    "ApiResponse",
-    "AsyncApiClient",
-    "Credentials",
-    "Endpoint",
-    "RetryPolicy",
-    "ServiceSpec",
-    "SyncApiClient",
-    "Timeouts",
-]
+- :mod:`.endpoint`: a service and its endpoints, as data (one table per service in :mod:`.routes`);
+- :mod:`.settings`: what a client is built from (base URL, credentials, timeouts, retry bounds);
+- :mod:`.http`: the sync (``requests``) and async (``httpx``) clients that execute the tables,
+  with one retry rule;
+- :mod:`.errors`: an error answer read into the typed exception for it;
+- :mod:`.pool`: the async connection pool every client of one event loop shares;
+- :mod:`.files`: delivered files downloaded whole or not at all.
+"""

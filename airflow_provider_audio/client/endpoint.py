@@ -1,12 +1,30 @@
-"""Endpoints described once, as data, for both the sync and the async client."""
+"""A service and its endpoints, described once, as data, for both the sync and the async client."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Literal
 from urllib.parse import quote
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """
+    A service the provider talks to.
+
+    :param name: the service's short name; it is also its connection type.
+    :param display_name: the name people know it by.
+    :param default_base_url: the production base URL; a connection's host overrides it.
+    :param retry_after_headers: response headers that carry "wait this many seconds", in the order
+        they are trusted.
+    """
+
+    name: str
+    display_name: str
+    default_base_url: str
+    retry_after_headers: tuple[str, ...] = ("Retry-After",)
 
 
 @dataclass(frozen=True)
@@ -17,31 +35,23 @@ class Endpoint:
     :param name: a short name used in logs and tables (``create_audioform``).
     :param method: HTTP method.
     :param route: path template relative to the service's base URL (``/audioforms/{audioform_id}``).
-    :param billed: the call starts work the account pays for. It is retried only when the server
-        cannot have acted on it (connection refused, 429), never after a timeout or a 5xx.
+    :param resend_after_loss: whether the request may be sent again when its answer was lost (a
+        5xx, a dropped connection, a read timeout): ``True`` where sending it twice has the effect
+        of sending it once (reads, updates, deletes, a re-sent part); ``False`` where the service
+        may already have acted and a second request would start (and bill) a second job or leave a
+        second object. Either way a refused connection and a 429 are retried: the service did not
+        act on them.
     :param pending_statuses: HTTP statuses that mean "accepted, still working" (AudioStack's 202).
-    :param idempotent: sending it twice has the effect of sending it once, whatever its method
-        (AIOZ's part upload re-sends an index; a list that is a POST). By default only GET, PUT and
-        DELETE are.
-    :param note: where the route comes from when it is not in vendor material (shown next to it).
+    :param note: where the route comes from when it is not in vendor material.
     """
 
     name: str
     method: HttpMethod
     route: str
-    billed: bool = False
+    _: KW_ONLY
+    resend_after_loss: bool
     pending_statuses: frozenset[int] = field(default_factory=frozenset)
-    idempotent: bool | None = None
     note: str = ""
-
-    @property
-    def safe_to_repeat(self) -> bool:
-        """Whether sending the request twice has the same effect as sending it once."""
-        if self.billed:
-            return False
-        if self.idempotent is not None:
-            return self.idempotent
-        return self.method in ("GET", "PUT", "DELETE")
 
     def path(self, path_params: dict[str, str] | None = None) -> str:
         """The route with its parameters filled in, each quoted as one path segment."""

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_audio.client import ApiResponse, Credentials, SyncApiClient
-from airflow_provider_audio.client.auth import bearer
+from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
 from airflow_provider_audio.client.routes import aimlapi as routes
+from airflow_provider_audio.client.settings import Credentials
 from airflow_provider_audio.defaults import AIMLAPI_CONN_ID
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceNotFoundError
 from airflow_provider_audio.hooks.base import AudioServiceHook
@@ -117,7 +117,7 @@ class AimlApiHook(AudioServiceHook):
             raise AudioInputError(
                 "AIML API connection", [f"{connection.conn_id}.password: the API key is empty"]
             )
-        return bearer(connection.password)
+        return Credentials.bearer(connection.password)
 
     def _probe(self, client: SyncApiClient) -> None:
         try:

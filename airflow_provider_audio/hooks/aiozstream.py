@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_audio.client import ApiResponse, Credentials, SyncApiClient
-from airflow_provider_audio.client.auth import bearer, key_pair
+from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
 from airflow_provider_audio.client.routes import aiozstream as routes
+from airflow_provider_audio.client.settings import Credentials
 from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
 from airflow_provider_audio.exceptions import (
     AudioInputError,
@@ -197,8 +197,10 @@ class AiozStreamHook(AudioServiceHook):
             )
         public_key = extra.get("public_key")
         if public_key:
-            return key_pair("stream-public-key", str(public_key), "stream-secret-key", connection.password)
-        return bearer(connection.password)
+            return Credentials.key_pair(
+                "stream-public-key", str(public_key), "stream-secret-key", connection.password
+            )
+        return Credentials.bearer(connection.password)
 
     def _probe(self, client: SyncApiClient) -> None:
         client.call(routes.GET_ME)

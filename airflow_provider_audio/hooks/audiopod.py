@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_audio.client import ApiResponse, Credentials, SyncApiClient
-from airflow_provider_audio.client.auth import api_key_header, bearer
+from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
 from airflow_provider_audio.client.routes import audiopod as routes
+from airflow_provider_audio.client.settings import Credentials
 from airflow_provider_audio.defaults import AUDIOPOD_CONN_ID
 from airflow_provider_audio.defaults import PREVIEW_FORMATS as PREVIEW_FORMATS
 from airflow_provider_audio.exceptions import AudioInputError
@@ -160,8 +160,8 @@ class AudioPodHook(AudioServiceHook):
                 [f"{connection.conn_id}.extra.auth: {scheme!r}; allowed values: {AUTH_SCHEMES}"],
             )
         if scheme == "bearer":
-            return bearer(connection.password)
-        return api_key_header("X-API-Key", connection.password)
+            return Credentials.bearer(connection.password)
+        return Credentials.in_header("X-API-Key", connection.password)
 
     def _probe(self, client: SyncApiClient) -> None:
         client.call(routes.LIST_VOICE_PROFILES, params={"skip": 0, "limit": 1})

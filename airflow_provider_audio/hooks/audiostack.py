@@ -7,21 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_audio.client import ApiResponse, Credentials, SyncApiClient
-from airflow_provider_audio.client.auth import api_key_header
-from airflow_provider_audio.client.download import DownloadedFile
+from airflow_provider_audio.client.files import DownloadedFile
+from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
 from airflow_provider_audio.client.routes import audiostack as routes
+from airflow_provider_audio.client.routes.audiostack import POLLED_RESOURCES, BuildStatus, PolledResource
+from airflow_provider_audio.client.settings import ClientSettings, Credentials
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID, MAX_BATCH_ITEMS
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.hooks.audiostack_classic import AudioStackClassicMixin
 from airflow_provider_audio.hooks.audiostack_files import AudioStackFilesMixin
-from airflow_provider_audio.hooks.audiostack_status import (
-    POLLED_RESOURCES,
-    AudioformStatus,
-    BuildState,
-    BuildStatus,
-    audioform_status,
-)
 from airflow_provider_audio.models.audioform import Audioform, parse_audioform
 from airflow_provider_audio.models.audiostack_creator import (
     BriefRequest,
@@ -74,17 +68,6 @@ def submitted_from_response(response: ApiResponse) -> SubmittedAudioform:
     )
 
 
-__all__ = [
-    "MAX_BATCH_ITEMS",
-    "AudioStackHook",
-    "AudioformStatus",
-    "BuildState",
-    "BuildStatus",
-    "SubmittedAudioform",
-    "audioform_status",
-]
-
-
 class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
     """
     Talks to AudioStack.
@@ -100,8 +83,6 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
     conn_type = "audiostack"
     default_conn_name = AUDIOSTACK_CONN_ID
     hook_name = "AudioStack"
-
-    _version: str | None = None
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
@@ -119,23 +100,17 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
                 "AudioStack connection", [f"{connection.conn_id}.password: the API key is empty"]
             )
         org = extra.get("assume_org")
-        return api_key_header("x-api-key", connection.password, [("x-assume-org", str(org))] if org else [])
+        return Credentials.in_header(
+            "x-api-key", connection.password, [("x-assume-org", str(org))] if org else []
+        )
 
-    def response_version(self) -> str:
-        """The ``version`` header to send on GET /audioforms/{id}, from the connection's extras."""
-        if self._version is None:
-            self.get_conn()  # reads the connection and its extras, once per hook
-            self._version = self._checked_version(self._extra.get("version"))
-        return self._version
+    def response_version(self, settings: ClientSettings | None = None) -> str:
+        """
+        The ``version`` header of GET /audioforms/{id}, from the connection's extras.
 
-    async def aresponse_version(self) -> str:
-        """:meth:`response_version`, without blocking the event loop; read once per hook."""
-        if self._version is None:
-            await self.aget_client()  # reads the connection and its extras, once per hook
-            self._version = self._checked_version(self._extra.get("version"))
-        return self._version
-
-    def _checked_version(self, value: Any) -> str:
+        :param settings: the settings already read (a trigger's); the hook's own when ``None``.
+        """
+        value = (settings or self.settings()).extra.get("version")
         version = str(value) if value is not None else DEFAULT_AUDIOFORM_RESPONSE_VERSION
         if version not in AUDIOFORM_RESPONSE_VERSIONS:
             raise AudioInputError(
@@ -143,6 +118,9 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
                 [f"{self.conn_id}.extra.version: {version!r}; allowed values: {AUDIOFORM_RESPONSE_VERSIONS}"],
             )
         return version
+
+    def _poll_headers(self, polled: PolledResource, settings: ClientSettings) -> dict[str, str] | None:
+        return {"version": self.response_version(settings)} if polled.version_header else None
 
     def _probe(self, client: SyncApiClient) -> None:
         client.call(routes.FILE_CATEGORIES)
@@ -173,9 +151,10 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
         :param resource_id: its id.
         """
         polled = POLLED_RESOURCES[resource]
-        headers = {"version": self.response_version()} if polled.version_header else None
         response = self.get_conn().call(
-            polled.endpoint, path_params={polled.id_param: resource_id}, headers=headers
+            polled.endpoint,
+            path_params={polled.id_param: resource_id},
+            headers=self._poll_headers(polled, self.settings()),
         )
         return polled.interpret(resource_id, response)
 
@@ -183,17 +162,18 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
         """:meth:`get_build`, from a trigger."""
         polled = POLLED_RESOURCES[resource]
         client = await self.aget_client()
-        headers = {"version": await self.aresponse_version()} if polled.version_header else None
         response = await client.call(
-            polled.endpoint, path_params={polled.id_param: resource_id}, headers=headers
+            polled.endpoint,
+            path_params={polled.id_param: resource_id},
+            headers=self._poll_headers(polled, client.settings),
         )
         return polled.interpret(resource_id, response)
 
-    def get_audioform(self, audioform_id: str) -> AudioformStatus:
+    def get_audioform(self, audioform_id: str) -> BuildStatus:
         """Poll one audioform build."""
         return self.get_build("audioform", audioform_id)
 
-    async def aget_audioform(self, audioform_id: str) -> AudioformStatus:
+    async def aget_audioform(self, audioform_id: str) -> BuildStatus:
         """Poll one audioform build from a trigger."""
         return await self.aget_build("audioform", audioform_id)
 

@@ -15,7 +15,7 @@ from airflow_provider_audio.upload.sources import FileSource
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
-    from airflow_provider_audio.client.download import DownloadedFile
+    from airflow_provider_audio.client.files import DownloadedFile
 
 # PATCH /files/{id} takes these (the official SDK's snake_case names).
 FILE_UPDATE_FIELDS = ("file_name", "folder_id", "category_id")
@@ -62,13 +62,14 @@ class AudioStackFilesMixin(AudioServiceHook):
         upload_url, file_id = record.get("uploadUrl"), record.get("fileId")
         if not upload_url or not file_id:
             raise ValueError(f"AudioStack created a file without uploadUrl/fileId: {sorted(record)}")
+        settings = self.settings()
         put_file(
             str(upload_url),
             file,
             str(record.get("mimeType") or "application/octet-stream"),
             service=self.service.name,
-            timeouts=self.timeouts,
-            retry_policy=self.retry_policy,
+            timeouts=settings.timeouts,
+            retry_policy=settings.retry_policy,
         )
         self.log.info("Sent %d bytes of %s to AudioStack file %s", file.size, name, file_id)
         return str(file_id)

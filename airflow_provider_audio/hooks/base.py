@@ -9,15 +9,10 @@ from urllib.parse import urlsplit, urlunsplit
 from airflow.sdk import BaseHook
 from airflow.sdk.log import amask_secret, mask_secret
 
-from airflow_provider_audio.client import (
-    AsyncApiClient,
-    Credentials,
-    RetryPolicy,
-    ServiceSpec,
-    SyncApiClient,
-    Timeouts,
-)
-from airflow_provider_audio.client.download import DownloadedFile, download_file
+from airflow_provider_audio.client.endpoint import ServiceSpec
+from airflow_provider_audio.client.files import DownloadedFile, download_file
+from airflow_provider_audio.client.http import AsyncApiClient, SyncApiClient
+from airflow_provider_audio.client.settings import ClientSettings, Credentials, RetryPolicy, Timeouts
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceError
 
 if TYPE_CHECKING:
@@ -47,7 +42,8 @@ def base_url_from_connection(connection: Connection, default: str) -> str:
 
 class AudioServiceHook(BaseHook):
     """
-    Base of the four service hooks.
+    Base of the four service hooks: the connection is read once into a :class:`ClientSettings`,
+    which builds the sync client (tasks) and the async client (triggers) alike.
 
     Subclasses set ``service`` and the Airflow connection attributes and implement
     :meth:`credentials_from_connection` and :meth:`_probe`.
@@ -78,13 +74,9 @@ class AudioServiceHook(BaseHook):
         self.conn_id = conn_id or self.default_conn_name
         self._given_timeouts = timeouts
         self._given_retry_policy = retry_policy
-        self.timeouts = timeouts or Timeouts()
-        self.retry_policy = retry_policy or RetryPolicy()
+        self._settings: ClientSettings | None = None
         self._sync_client: SyncApiClient | None = None
         self._async_client: AsyncApiClient | None = None
-        # The connection's extras, as read when a client was built: settings of a subclass's own
-        # (AudioStack's response version) come from here, without reading the connection again.
-        self._extra: Mapping[str, Any] = {}
 
     @classmethod
     def credentials_from_connection(cls, connection: Connection, extra: Mapping[str, Any]) -> Credentials:
@@ -96,8 +88,9 @@ class AudioServiceHook(BaseHook):
         """
         raise NotImplementedError
 
-    def _apply_connection_limits(self, connection: Connection, extra: Mapping[str, Any]) -> None:
-        """Timeouts and retry bounds from the connection's extras, unless given to the hook."""
+    def _settings_from(self, connection: Connection, extra: Mapping[str, Any]) -> ClientSettings:
+        """The client settings of ``connection``: timeouts and retry bounds from its extras, unless
+        given to the hook."""
         limits: dict[str, float] = {}
         problems = []
         for name in ("connect_timeout", "read_timeout", "max_attempts", "max_retry_seconds"):
@@ -110,66 +103,60 @@ class AudioServiceHook(BaseHook):
                 limits[name] = float(value)
         if problems:
             raise AudioInputError(f"{self.service.display_name} connection", problems)
-        if self._given_timeouts is None:
-            default = Timeouts()
-            self.timeouts = Timeouts(
-                connect=limits.get("connect_timeout", default.connect),
-                read=limits.get("read_timeout", default.read),
-            )
-        if self._given_retry_policy is None and ("max_attempts" in limits or "max_retry_seconds" in limits):
-            default_policy = RetryPolicy()
-            self.retry_policy = RetryPolicy(
-                max_attempts=int(limits.get("max_attempts", default_policy.max_attempts)),
-                max_elapsed=limits.get("max_retry_seconds", default_policy.max_elapsed),
-            )
-
-    def _build_client(self, connection: Connection) -> SyncApiClient:
-        extra = self._extra = connection.extra_dejson
-        self._apply_connection_limits(connection, extra)
-        credentials = self.credentials_from_connection(connection, extra)
-        for secret in credentials.secrets:
-            mask_secret(secret)
-        return SyncApiClient(
-            self.service,
-            base_url_from_connection(connection, self.service.default_base_url),
-            credentials,
-            timeouts=self.timeouts,
-            retry_policy=self.retry_policy,
+        default_timeouts, default_policy = Timeouts(), RetryPolicy()
+        timeouts = self._given_timeouts or Timeouts(
+            connect=limits.get("connect_timeout", default_timeouts.connect),
+            read=limits.get("read_timeout", default_timeouts.read),
+        )
+        retry_policy = self._given_retry_policy or RetryPolicy(
+            max_attempts=int(limits.get("max_attempts", default_policy.max_attempts)),
+            max_elapsed=limits.get("max_retry_seconds", default_policy.max_elapsed),
+        )
+        return ClientSettings(
+            service=self.service,
+            base_url=base_url_from_connection(connection, self.service.default_base_url),
+            credentials=self.credentials_from_connection(connection, extra),
+            timeouts=timeouts,
+            retry_policy=retry_policy,
+            extra=dict(extra),
         )
 
-    def get_conn(self) -> SyncApiClient:
-        """The sync client for tasks, built once per hook from the connection."""
-        if self._sync_client is None:
-            self._sync_client = self._build_client(self.get_connection(self.conn_id))
-        return self._sync_client
+    def settings(self) -> ClientSettings:
+        """The connection read into client settings, once per hook; its keys go to the masker."""
+        if self._settings is None:
+            connection = self.get_connection(self.conn_id)
+            settings = self._settings_from(connection, connection.extra_dejson)
+            for secret in settings.credentials.secrets:
+                mask_secret(secret)
+            self._settings = settings
+        return self._settings
 
-    @property
-    def client(self) -> SyncApiClient:
-        """Alias of :meth:`get_conn`."""
-        return self.get_conn()
-
-    async def aget_client(self) -> AsyncApiClient:
+    async def asettings(self) -> ClientSettings:
         """
-        The async client for triggers, built once per hook.
+        :meth:`settings`, from the event loop.
 
         Everything that talks to the supervisor (the connection, its extras, registering the key
         with the secrets masker) is awaited: a synchronous call from the event loop can deadlock
         the triggerer while another trigger's request to the supervisor is in flight.
         """
-        if self._async_client is None:
+        if self._settings is None:
             connection = await self.aget_connection(self.conn_id)
-            extra = self._extra = await connection.aextra_dejson()
-            self._apply_connection_limits(connection, extra)
-            credentials = self.credentials_from_connection(connection, extra)
-            for secret in credentials.secrets:
+            settings = self._settings_from(connection, await connection.aextra_dejson())
+            for secret in settings.credentials.secrets:
                 await amask_secret(secret)
-            self._async_client = AsyncApiClient(
-                self.service,
-                base_url_from_connection(connection, self.service.default_base_url),
-                credentials,
-                timeouts=self.timeouts,
-                retry_policy=self.retry_policy,
-            )
+            self._settings = settings
+        return self._settings
+
+    def get_conn(self) -> SyncApiClient:
+        """The sync client for tasks, built once per hook."""
+        if self._sync_client is None:
+            self._sync_client = SyncApiClient(self.settings())
+        return self._sync_client
+
+    async def aget_client(self) -> AsyncApiClient:
+        """The async client for triggers, built once per hook."""
+        if self._async_client is None:
+            self._async_client = AsyncApiClient(await self.asettings())
         return self._async_client
 
     async def aclose(self) -> None:
@@ -186,13 +173,13 @@ class AudioServiceHook(BaseHook):
         so no partial file is ever left at ``destination``. The API key is not sent to the file's URL.
         The connection's timeouts and retry bounds apply, even when no API call came first.
         """
-        self.get_conn()  # reads the connection's limits into self.timeouts / self.retry_policy
+        settings = self.settings()
         downloaded = download_file(
             url,
             destination,
             service=self.service.name,
-            timeouts=self.timeouts,
-            retry_policy=self.retry_policy,
+            timeouts=settings.timeouts,
+            retry_policy=settings.retry_policy,
         )
         self.log.info("Downloaded %d bytes to %s", downloaded.size_bytes, downloaded.path)
         return downloaded

@@ -8,22 +8,23 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_audio.defaults import AIMLAPI_CONN_ID
-from airflow_provider_audio.exceptions import AudioJobFailedError, AudioServiceNotFoundError
-from airflow_provider_audio.operators.waiting import WaitingOperator
+from airflow_provider_audio.exceptions import AudioJobFailedError
+from airflow_provider_audio.operators.job import AudioJobOperator, Job
+from airflow_provider_audio.operators.service_hooks import AimlApiOperatorMixin
 
 # Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
 
-    from airflow_provider_audio.hooks.aimlapi import AimlApiHook
     from airflow_provider_audio.models.aimlapi import StableAudioRequest
+    from airflow_provider_audio.triggers.aimlapi import AimlApiGenerationTrigger
 
 # AIML API's own example polls every 10 s; a 47 s clip takes about a minute to generate.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_GENERATION_TIMEOUT = timedelta(minutes=30)
 
 
-class AimlApiGenerateAudioOperator(WaitingOperator):
+class AimlApiGenerateAudioOperator(AimlApiOperatorMixin, AudioJobOperator):
     """
     Generate audio with AIML API's ``stable-audio`` and download it.
 
@@ -63,15 +64,15 @@ class AimlApiGenerateAudioOperator(WaitingOperator):
         job_timeout: timedelta = DEFAULT_GENERATION_TIMEOUT,
         **kwargs: Any,
     ) -> None:
-        super().__init__(poll_interval=poll_interval, job_timeout=job_timeout, **kwargs)
+        super().__init__(conn_id=conn_id, poll_interval=poll_interval, job_timeout=job_timeout, **kwargs)
         self.prompt = prompt
         self.seconds_total = seconds_total
         self.seconds_start = seconds_start
         self.steps = steps
         self.output_path = output_path
-        self.conn_id = conn_id
+        self._request: StableAudioRequest | None = None
 
-    def request(self) -> StableAudioRequest:
+    def validate(self, context: Context) -> None:
         """The rendered request, validated."""
         from airflow_provider_audio.models.aimlapi import parse_stable_audio_request
 
@@ -80,48 +81,21 @@ class AimlApiGenerateAudioOperator(WaitingOperator):
             value = getattr(self, name)
             if value is not None:
                 body[name] = value
-        return parse_stable_audio_request(body)
+        self._request = parse_stable_audio_request(body)
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_audio.hooks.aimlapi import AimlApiHook
+    def submit(self, context: Context, partial: Job | None) -> Job:
+        assert self._request is not None
+        return {"generation_id": self.hook.generate(self._request).id}
+
+    def job_xcom(self, job: Job) -> dict[str, Any]:
+        return {"generation_id": job["generation_id"]}
+
+    def make_trigger(self, job: Job) -> AimlApiGenerationTrigger:
         from airflow_provider_audio.triggers.aimlapi import AimlApiGenerationTrigger
 
-        request = self.request()
-        hook = AimlApiHook(self.conn_id)
-        state = self._reattach(hook, self.recall(context))
-        if state is None:
-            generation = hook.generate(request)
-            state = {"generation_id": generation.id, "deadline": self.deadline_from_now()}
-            self.remember(context, state)
-        context["ti"].xcom_push(key="generation_id", value=state["generation_id"])
-        trigger = AimlApiGenerationTrigger(
-            conn_id=self.conn_id,
-            generation_id=str(state["generation_id"]),
-            poll_interval=self.poll_interval,
-            deadline=float(state["deadline"]),
-            max_consecutive_failures=self.max_consecutive_failures,
-        )
-        result: dict[str, Any] = self.wait_for(context, trigger)
-        return result
+        return AimlApiGenerationTrigger(generation_id=str(job["generation_id"]), **self.wait_arguments(job))
 
-    def _reattach(self, hook: AimlApiHook, stored: dict[str, Any] | None) -> dict[str, Any] | None:
-        from airflow_provider_audio.hooks.aimlapi import GenerationStatus
-
-        if not stored or not stored.get("generation_id"):
-            return None
-        try:
-            generation = hook.get_generation(str(stored["generation_id"]))
-        except AudioServiceNotFoundError:
-            return None
-        if generation.status is GenerationStatus.ERROR:
-            self.log.warning("Generation %s from an earlier try failed; generating anew", generation.id)
-            return None
-        self.log.info(
-            "Re-attaching to generation %s from an earlier try (%s)", generation.id, generation.status
-        )
-        return stored
-
-    def on_job_succeeded(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+    def job_result(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         result = dict(event.get("result") or {})
         url = result.get("audio_url")
         if not url:
@@ -137,9 +111,7 @@ class AimlApiGenerateAudioOperator(WaitingOperator):
             "credits_used": result.get("credits_used"),
         }
         if self.output_path is not None:
-            from airflow_provider_audio.hooks.aimlapi import AimlApiHook
-
-            downloaded = AimlApiHook(self.conn_id).download(str(url), self.output_path)
+            downloaded = self.hook.download(str(url), self.output_path)
             output["output_path"] = downloaded.path
             output["size_bytes"] = downloaded.size_bytes
         return output

@@ -18,7 +18,8 @@ from airflow_provider_audio.exceptions import (
     AudioServiceNotFoundError,
 )
 from airflow_provider_audio.links.aiozstream import PLAYER_URL_XCOM_KEY, AiozStreamPlayerLink
-from airflow_provider_audio.operators.waiting import WaitingOperator
+from airflow_provider_audio.operators.job import AudioJobOperator, Job
+from airflow_provider_audio.operators.service_hooks import AiozStreamOperatorMixin
 from airflow_provider_audio.upload.parts import DEFAULT_PART_SIZE, check_part_size
 
 # Hooks, models, triggers and upload sources are imported in methods: DAG files parse without the
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
     from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, Media, UploadProgress
     from airflow_provider_audio.models.aiozstream import CreateMediaRequest
+    from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
+    from airflow_provider_audio.triggers.base import PollResult
     from airflow_provider_audio.upload.sources import UploadSource
 
 # Transcoding an episode takes seconds to minutes: a 10 s poll adds little latency.
@@ -46,7 +49,7 @@ def metadata_pairs(metadata: Mapping[str, Any] | list[dict[str, Any]] | None) ->
     return list(metadata)
 
 
-class AiozStreamUploadAudioOperator(WaitingOperator):
+class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
     """
     Publish an audio file on AIOZ Stream: create, upload in parts, complete, wait for transcoding.
 
@@ -118,7 +121,7 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         job_timeout: timedelta = DEFAULT_TRANSCODE_TIMEOUT,
         **kwargs: Any,
     ) -> None:
-        super().__init__(poll_interval=poll_interval, job_timeout=job_timeout, **kwargs)
+        super().__init__(conn_id=conn_id, poll_interval=poll_interval, job_timeout=job_timeout, **kwargs)
         check_part_size(part_size)
         if max_price is not None and (isinstance(max_price, bool) or max_price < 0):
             raise AudioInputError(
@@ -131,21 +134,15 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         self.metadata = metadata
         self.is_public = is_public
         self.qualities = qualities
-        self.conn_id = conn_id
         self.part_size = part_size
         self.reuse_key = reuse_key
         self.check_cost = check_cost or max_price is not None
         self.max_price = max_price
         self.duration_seconds = duration_seconds
+        self._request: CreateMediaRequest | None = None
+        self._source: UploadSource | None = None
         # The media whose parts are being sent, so on_kill can remove an interrupted upload.
         self._uploading_media_id: str | None = None
-
-    @property
-    def hook(self) -> AiozStreamHook:
-        """A hook for the task's own calls."""
-        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
-
-        return AiozStreamHook(self.conn_id)
 
     def create_request(self) -> CreateMediaRequest:
         """The rendered create body, validated (type, title, qualities, metadata)."""
@@ -186,7 +183,7 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
 
     def source_duration(self, source: UploadSource) -> float | None:
         """The audio's duration, for the cost guard: given, or read from a WAV header."""
-        from airflow_provider_audio.audio_files import wav_duration_seconds
+        from airflow_provider_audio.client.files import wav_duration_seconds
         from airflow_provider_audio.upload.sources import FileSource
 
         if self.duration_seconds is not None:
@@ -195,81 +192,71 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
             return wav_duration_seconds(source.path)
         return None
 
-    def execute(self, context: Context) -> dict[str, Any]:
+    def validate(self, context: Context) -> None:
+        self._request = self.create_request()
+        self._source = self.open_source(context)
+
+    def stale_reason(self, job: Job) -> str | None:
+        if job.get("reused"):
+            return None
+        if job.get("total") != self._source_checked().size or job.get("part_size") != self.part_size:
+            return "the source or part size changed since it was begun"
+        return None
+
+    def submit(self, context: Context, partial: Job | None) -> Job:
+        request, source = self._request_checked(), self._source_checked()
+        reused = self._find_reusable(self.hook, request)
+        if reused is not None:
+            self.log.info(
+                "Media %s already carries %s; reusing it (%s)", reused.id, self.reuse_key, reused.status.value
+            )
+            return {"media_id": reused.id, "reused": True, "completed": True}
+        self._guard_cost(self.hook, request, source)
+        media = self.hook.create_media(request)
+        return {
+            "media_id": media.id,
+            "part_size": self.part_size,
+            "total": source.size,
+            "confirmed": 0,
+            "completed": False,
+        }
+
+    def job_xcom(self, job: Job) -> dict[str, Any]:
+        # Extra links are rendered at the end of every attempt, a deferring one included.
+        return {"media_id": job["media_id"], PLAYER_URL_XCOM_KEY: ""}
+
+    def carry_on(self, context: Context, job: Job, judged: PollResult | None) -> None:
+        """Send the parts still missing and complete the upload, unless that was done before."""
+        if judged is not None and judged.result.get("status") not in (None, "new"):
+            job["completed"] = True
+        if job["completed"]:
+            return
+        media_id, source = str(job["media_id"]), self._source_checked()
+        if judged is not None:
+            self.log.info(
+                "Resuming media %s from an earlier try: %s of its parts were confirmed",
+                media_id,
+                job.get("confirmed", 0),
+            )
+        self._upload(context, self.hook, media_id, source, job)
+        self.hook.complete_upload(media_id)
+        job["completed"] = True
+        job["deadline"] = self.deadline_from_now()
+        self.remember(context, job)
+        self.hook.check_uploaded_size(media_id, source.size)
+
+    def make_trigger(self, job: Job) -> AiozStreamTranscodeTrigger:
         from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
 
-        request = self.create_request()
-        source = self.open_source(context)
-        hook = self.hook
-        state = self._resumable_state(hook, self.recall(context), source)
-        if state is None:
-            reused = self._find_reusable(hook, request)
-            if reused is not None:
-                return self._reuse(context, reused)
-            self._guard_cost(hook, request, source)
-            media = hook.create_media(request)
-            state = {
-                "media_id": media.id,
-                "part_size": self.part_size,
-                "total": source.size,
-                "confirmed": 0,
-                "completed": False,
-            }
-            self.remember(context, state)
-        media_id = str(state["media_id"])
-        context["ti"].xcom_push(key="media_id", value=media_id)
-        # Extra links are rendered at the end of every attempt, a deferring one included.
-        context["ti"].xcom_push(key=PLAYER_URL_XCOM_KEY, value="")
-        if not state["completed"]:
-            self._upload(context, hook, media_id, source, state)
-            hook.complete_upload(media_id)
-            state["completed"] = True
-            state["deadline"] = self.deadline_from_now()
-            self.remember(context, state)
-            hook.check_uploaded_size(media_id, source.size)
-        trigger = AiozStreamTranscodeTrigger(
-            conn_id=self.conn_id,
-            media_id=media_id,
-            poll_interval=self.poll_interval,
-            deadline=float(state.get("deadline") or self.deadline_from_now()),
-            max_consecutive_failures=self.max_consecutive_failures,
-        )
-        result: dict[str, Any] = self.wait_for(context, trigger)
-        return result
+        return AiozStreamTranscodeTrigger(media_id=str(job["media_id"]), **self.wait_arguments(job))
 
-    def _resumable_state(
-        self, hook: AiozStreamHook, stored: dict[str, Any] | None, source: UploadSource
-    ) -> dict[str, Any] | None:
-        """The upload an earlier try of this task began, if it can be carried on."""
-        from airflow_provider_audio.hooks.aiozstream import MediaStatus
+    def _request_checked(self) -> CreateMediaRequest:
+        assert self._request is not None, "validate() runs first"
+        return self._request
 
-        if not stored or not stored.get("media_id"):
-            return None
-        media_id = str(stored["media_id"])
-        if stored.get("total") != source.size or stored.get("part_size") != self.part_size:
-            self.log.warning(
-                "The source or part size changed since media %s was begun; starting over", media_id
-            )
-            return None
-        try:
-            media = hook.get_media(media_id)
-        except AudioServiceNotFoundError:
-            self.log.warning("Media %s from an earlier try no longer exists; starting over", media_id)
-            return None
-        if media.status in (MediaStatus.FAIL, MediaStatus.DELETED):
-            self.log.warning(
-                "Media %s from an earlier try is %s; starting over", media_id, media.status.value
-            )
-            return None
-        if media.status is not MediaStatus.NEW:
-            stored["completed"] = True
-        self.log.info(
-            "Resuming media %s from an earlier try: %s of its parts were confirmed%s",
-            media_id,
-            stored.get("confirmed", 0),
-            ", upload complete" if stored.get("completed") else "",
-        )
-        return dict(stored)
+    def _source_checked(self) -> UploadSource:
+        assert self._source is not None, "validate() runs first"
+        return self._source
 
     def _find_reusable(self, hook: AiozStreamHook, request: CreateMediaRequest) -> Media | None:
         """A media published by an earlier run for the same ``reuse_key`` pair."""
@@ -295,26 +282,6 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
             )
             hook.delete_media(media.id)
         return None
-
-    def _reuse(self, context: Context, media: Media) -> dict[str, Any]:
-        from airflow_provider_audio.hooks.aiozstream import MediaStatus
-        from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
-
-        self.log.info(
-            "Media %s already carries %s; reusing it (%s)", media.id, self.reuse_key, media.status.value
-        )
-        context["ti"].xcom_push(key="media_id", value=media.id)
-        if media.status is MediaStatus.DONE:
-            return self._published(context, media.summary(), reused=True)
-        trigger = AiozStreamTranscodeTrigger(
-            conn_id=self.conn_id,
-            media_id=media.id,
-            poll_interval=self.poll_interval,
-            deadline=self.deadline_from_now(),
-            max_consecutive_failures=self.max_consecutive_failures,
-        )
-        result: dict[str, Any] = self.wait_for(context, trigger)
-        return result
 
     def _guard_cost(self, hook: AiozStreamHook, request: CreateMediaRequest, source: UploadSource) -> None:
         if not self.check_cost:
@@ -380,16 +347,16 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         else:
             self.log.warning("Deleted media %s, whose upload was interrupted", media_id)
 
-    def on_job_succeeded(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+    def job_result(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         summary: dict[str, Any] = dict(event.get("result") or {})
-        stored = self.recall(context)
-        expected = stored.get("total") if stored else None
+        stored = self.recall(context) or {}
+        expected = stored.get("total")
         if expected and summary.get("size_bytes") and summary["size_bytes"] != expected:
             raise AudioJobFailedError(
                 f"AIOZ Stream media {summary.get('media_id')} holds {summary['size_bytes']} bytes "
                 f"but the source has {expected}"
             )
-        return self._published(context, summary, reused=False)
+        return self._published(context, summary, reused=bool(stored.get("reused")))
 
     def _published(self, context: Context, summary: dict[str, Any], *, reused: bool) -> dict[str, Any]:
         player = summary.get("hls_player_url") or summary.get("dash_player_url")
@@ -398,7 +365,7 @@ class AiozStreamUploadAudioOperator(WaitingOperator):
         return {**summary, "reused": reused}
 
 
-class AiozStreamUpdateMediaOperator(BaseOperator):
+class AiozStreamUpdateMediaOperator(AiozStreamOperatorMixin, BaseOperator):
     """
     Change a media's title, description, metadata, tags, visibility or player.
 
@@ -425,14 +392,13 @@ class AiozStreamUpdateMediaOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
         from airflow_provider_audio.models.aiozstream import parse_update_media
 
         changes = dict(self.changes)
         if "metadata" in changes:
             changes["metadata"] = metadata_pairs(changes["metadata"])
         request = parse_update_media(changes)
-        hook = AiozStreamHook(self.conn_id)
+        hook = self.hook
         hook.update_media(self.media_id, request)
         summary = hook.get_media(self.media_id).summary()
         player = summary.get("hls_player_url") or summary.get("dash_player_url")
@@ -441,7 +407,7 @@ class AiozStreamUpdateMediaOperator(BaseOperator):
         return summary
 
 
-class AiozStreamDeleteMediaOperator(BaseOperator):
+class AiozStreamDeleteMediaOperator(AiozStreamOperatorMixin, BaseOperator):
     """
     Delete a media.
 
@@ -466,10 +432,8 @@ class AiozStreamDeleteMediaOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> bool:
-        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
-
         try:
-            AiozStreamHook(self.conn_id).delete_media(self.media_id)
+            self.hook.delete_media(self.media_id)
         except AudioServiceNotFoundError:
             if not self.missing_ok:
                 raise

@@ -11,7 +11,8 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AUDIOPOD_CONN_ID, PREVIEW_FORMATS
 from airflow_provider_audio.exceptions import AudioServiceNotFoundError
-from airflow_provider_audio.operators.waiting import WaitingOperator
+from airflow_provider_audio.operators.job import AudioJobOperator, Job
+from airflow_provider_audio.operators.service_hooks import AudioPodOperatorMixin
 
 # Hooks, models, triggers and samples are imported in methods: DAG files parse without the HTTP
 # client and models.
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context, ObjectStoragePath
 
-    from airflow_provider_audio.hooks.audiopod import AudioPodHook
+    from airflow_provider_audio.triggers.audiopod import AudioPodVoiceTrainingTrigger
+    from airflow_provider_audio.voice_samples import VoiceSample
 
     SamplePath: TypeAlias = str | os.PathLike[str] | ObjectStoragePath
 
@@ -29,14 +31,7 @@ DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_TRAINING_TIMEOUT = timedelta(hours=1)
 
 
-def _hook(conn_id: str) -> AudioPodHook:
-    """The AudioPod hook for ``conn_id``."""
-    from airflow_provider_audio.hooks.audiopod import AudioPodHook
-
-    return AudioPodHook(conn_id)
-
-
-class AudioPodCreateVoiceOperator(WaitingOperator):
+class AudioPodCreateVoiceOperator(AudioPodOperatorMixin, AudioJobOperator):
     """
     Clone a custom voice from one sample or several, and wait until it is trained.
 
@@ -74,64 +69,42 @@ class AudioPodCreateVoiceOperator(WaitingOperator):
         job_timeout: timedelta = DEFAULT_TRAINING_TIMEOUT,
         **kwargs: Any,
     ) -> None:
-        super().__init__(poll_interval=poll_interval, job_timeout=job_timeout, **kwargs)
+        super().__init__(conn_id=conn_id, poll_interval=poll_interval, job_timeout=job_timeout, **kwargs)
         self.name = name
         self.samples = samples
         self.description = description
         self.denoise = denoise
         self.is_public = is_public
-        self.conn_id = conn_id
+        self._samples: list[VoiceSample] = []
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_audio.triggers.audiopod import AudioPodVoiceTrainingTrigger
+    def validate(self, context: Context) -> None:
+        """The samples, checked before anything is sent (exist, not empty, WAV/MP3/M4A)."""
         from airflow_provider_audio.voice_samples import load_voice_samples
 
         paths = self.samples if isinstance(self.samples, list) else [self.samples]
-        samples, warnings = load_voice_samples(paths)
+        self._samples, warnings = load_voice_samples(paths)
         for warning in warnings:
             self.log.warning("voice sample: %s", warning)
-        hook = _hook(self.conn_id)
-        state = self._reattach(hook, self.recall(context))
-        if state is None:
-            voice = hook.create_voice(
-                self.name,
-                samples,
-                description=self.description,
-                denoise=self.denoise,
-                is_public=self.is_public,
-            )
-            state = {"voice_id": voice.id, "deadline": self.deadline_from_now()}
-            self.remember(context, state)
-        context["ti"].xcom_push(key="voice_id", value=state["voice_id"])
-        trigger = AudioPodVoiceTrainingTrigger(
-            conn_id=self.conn_id,
-            voice_id=str(state["voice_id"]),
-            poll_interval=self.poll_interval,
-            deadline=float(state["deadline"]),
-            max_consecutive_failures=self.max_consecutive_failures,
+
+    def submit(self, context: Context, partial: Job | None) -> Job:
+        voice = self.hook.create_voice(
+            self.name,
+            self._samples,
+            description=self.description,
+            denoise=self.denoise,
+            is_public=self.is_public,
         )
-        result: dict[str, Any] = self.wait_for(context, trigger)
-        return result
+        return {"voice_id": voice.id}
 
-    def _reattach(self, hook: AudioPodHook, stored: dict[str, Any] | None) -> dict[str, Any] | None:
-        if not stored or not stored.get("voice_id"):
-            return None
-        try:
-            voice = hook.voice_status(str(stored["voice_id"]))
-        except AudioServiceNotFoundError:
-            self.log.warning(
-                "Voice %s from an earlier try no longer exists; creating it anew", stored["voice_id"]
-            )
-            return None
-        if voice.status.is_failure():
-            self.log.warning(
-                "Voice %s from an earlier try failed (%s); creating it anew", voice.id, voice.status
-            )
-            return None
-        self.log.info("Re-attaching to voice %s from an earlier try (%s)", voice.id, voice.status.value)
-        return stored
+    def job_xcom(self, job: Job) -> dict[str, Any]:
+        return {"voice_id": job["voice_id"]}
 
-    def on_job_succeeded(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+    def make_trigger(self, job: Job) -> AudioPodVoiceTrainingTrigger:
+        from airflow_provider_audio.triggers.audiopod import AudioPodVoiceTrainingTrigger
+
+        return AudioPodVoiceTrainingTrigger(voice_id=str(job["voice_id"]), **self.wait_arguments(job))
+
+    def job_result(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         return dict(event.get("result") or {})
 
     def on_kill(self) -> None:
@@ -141,7 +114,7 @@ class AudioPodCreateVoiceOperator(WaitingOperator):
         )
 
 
-class AudioPodVoicePreviewOperator(BaseOperator):
+class AudioPodVoicePreviewOperator(AudioPodOperatorMixin, BaseOperator):
     """
     Fetch a voice's preview (generating it when missing) and download it.
 
@@ -181,7 +154,7 @@ class AudioPodVoicePreviewOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        hook = _hook(self.conn_id)
+        hook = self.hook
         preview = hook.voice_preview(str(self.voice_id), self.audio_format, self.generate_if_missing)
         downloaded = hook.download(preview.audio_url, self.output_path)
         return {
@@ -193,7 +166,7 @@ class AudioPodVoicePreviewOperator(BaseOperator):
         }
 
 
-class AudioPodBatchPreviewOperator(BaseOperator):
+class AudioPodBatchPreviewOperator(AudioPodOperatorMixin, BaseOperator):
     """
     Have several voices speak one text, and optionally download every preview.
 
@@ -238,11 +211,11 @@ class AudioPodBatchPreviewOperator(BaseOperator):
             body["speed"] = self.speed
         if self.pitch is not None:
             body["pitch"] = self.pitch
-        from airflow_provider_audio.client.download import as_destination
+        from airflow_provider_audio.client.files import as_destination
         from airflow_provider_audio.models.audiopod import parse_batch_preview
 
         request = parse_batch_preview(body)
-        hook = _hook(self.conn_id)
+        hook = self.hook
         previews = hook.batch_preview(request)
         if self.output_folder is not None:
             folder = as_destination(self.output_folder)
@@ -252,7 +225,7 @@ class AudioPodBatchPreviewOperator(BaseOperator):
         return previews
 
 
-class AudioPodUpdateVoiceOperator(BaseOperator):
+class AudioPodUpdateVoiceOperator(AudioPodOperatorMixin, BaseOperator):
     """
     Change a custom voice's name, description, visibility or tags.
 
@@ -279,10 +252,10 @@ class AudioPodUpdateVoiceOperator(BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_audio.models.audiopod import parse_update_voice
 
-        return _hook(self.conn_id).update_voice(str(self.voice_id), parse_update_voice(self.changes))
+        return self.hook.update_voice(str(self.voice_id), parse_update_voice(self.changes))
 
 
-class AudioPodDeleteVoiceOperator(BaseOperator):
+class AudioPodDeleteVoiceOperator(AudioPodOperatorMixin, BaseOperator):
     """
     Delete a custom voice.
 
@@ -308,7 +281,7 @@ class AudioPodDeleteVoiceOperator(BaseOperator):
 
     def execute(self, context: Context) -> bool:
         try:
-            _hook(self.conn_id).delete_voice(str(self.voice_id))
+            self.hook.delete_voice(str(self.voice_id))
         except AudioServiceNotFoundError:
             if not self.missing_ok:
                 raise
@@ -317,7 +290,7 @@ class AudioPodDeleteVoiceOperator(BaseOperator):
         return True
 
 
-class AudioPodCreateCollectionOperator(BaseOperator):
+class AudioPodCreateCollectionOperator(AudioPodOperatorMixin, BaseOperator):
     """
     Create a voice collection, or reuse the one of the same name (a re-run creates nothing).
 
@@ -358,7 +331,7 @@ class AudioPodCreateCollectionOperator(BaseOperator):
         from airflow_provider_audio.models.audiopod import parse_collection
 
         request = parse_collection(body)
-        hook = _hook(self.conn_id)
+        hook = self.hook
         for existing in hook.iter_collections():
             if existing.get("name") == request.name:
                 self.log.info(
@@ -372,7 +345,7 @@ class AudioPodCreateCollectionOperator(BaseOperator):
         return hook.create_collection(request)
 
 
-class AudioPodAddVoicesToCollectionOperator(BaseOperator):
+class AudioPodAddVoicesToCollectionOperator(AudioPodOperatorMixin, BaseOperator):
     """
     Add voices to a collection.
 
@@ -397,12 +370,10 @@ class AudioPodAddVoicesToCollectionOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        return _hook(self.conn_id).add_voices_to_collection(
-            str(self.collection_id), [str(v) for v in self.voice_ids]
-        )
+        return self.hook.add_voices_to_collection(str(self.collection_id), [str(v) for v in self.voice_ids])
 
 
-class AudioPodUsageOperator(BaseOperator):
+class AudioPodUsageOperator(AudioPodOperatorMixin, BaseOperator):
     """
     Fetch AudioPod usage analytics and return the report.
 
@@ -434,4 +405,4 @@ class AudioPodUsageOperator(BaseOperator):
         params = self.query.to_params()
         if self.voice_id is not None:
             params["voice_id"] = str(self.voice_id)
-        return _hook(self.conn_id).usage(params)
+        return self.hook.usage(params)

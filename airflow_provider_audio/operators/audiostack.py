@@ -1,42 +1,112 @@
-"""AudioStack operators: build an audioform into a delivered audio file."""
+"""AudioStack jobs: the base of every AudioStack operator that waits on a build, and the audioform build."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
-from airflow_provider_audio.exceptions import AudioJobFailedError, AudioServiceNotFoundError
+from airflow_provider_audio.exceptions import AudioJobFailedError
 from airflow_provider_audio.links.audiostack import (
     AUDIO_URI_XCOM_KEY,
     AudioStackAudioLink,
     AudioStackPlatformLink,
 )
-from airflow_provider_audio.operators.waiting import WaitingOperator
+from airflow_provider_audio.operators.job import AudioJobOperator, Job
+from airflow_provider_audio.operators.service_hooks import AudioStackOperatorMixin
 
 # Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath, XComArg
 
-    from airflow_provider_audio.hooks.audiostack import AudioStackHook
     from airflow_provider_audio.models.audioform import Audioform
+    from airflow_provider_audio.triggers.audiostack import AudioStackResourceTrigger
 
-# Builds of article-length audio take tens of seconds to minutes; polling every 10 s keeps the
-# added latency small while costing one cheap GET per job per 10 s in the triggerer.
+# Builds of article-length audio, ads, speech, mixes and encodings take seconds to minutes;
+# polling every 10 s keeps the added latency small for one cheap GET per job per 10 s.
 DEFAULT_POLL_INTERVAL = 10.0
-DEFAULT_BUILD_TIMEOUT = timedelta(hours=1)
+DEFAULT_JOB_TIMEOUT = timedelta(hours=1)
 
 
-class AudioStackBuildAudioformOperator(WaitingOperator):
+class AudioStackJobOperator(AudioStackOperatorMixin, AudioJobOperator):
+    """
+    Base of AudioStack operators that start a job and wait for it in
+    :class:`~airflow_provider_audio.triggers.audiostack.AudioStackResourceTrigger`.
+
+    Subclasses set ``resource`` and ``state_store_key`` and implement :meth:`validate`,
+    :meth:`submit_ids` and :meth:`items_result`. The ids :meth:`submit_ids` returns are pushed to
+    XCom (``<resource>_ids``) and kept in the task state store, so a retry re-attaches to the jobs
+    already paid for; a job that failed or is gone is submitted anew.
+
+    :param conn_id: the AudioStack connection.
+    :param poll_interval: seconds between polls.
+    :param job_timeout: how long the job may take.
+    """
+
+    resource: ClassVar[str]
+    template_fields: Sequence[str] = ("conn_id",)
+
+    def __init__(
+        self,
+        *,
+        conn_id: str = AUDIOSTACK_CONN_ID,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        job_timeout: timedelta = DEFAULT_JOB_TIMEOUT,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(conn_id=conn_id, poll_interval=poll_interval, job_timeout=job_timeout, **kwargs)
+
+    def submit_ids(self, context: Context, already: list[str]) -> list[str]:
+        """
+        Start the job; return every id to wait on.
+
+        :param already: ids an earlier try submitted for a job submitted in several calls (large
+            batches); usually empty.
+        """
+        raise NotImplementedError
+
+    def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> Any:
+        """The task's result, from the trigger's ``items`` (id -> state, result, errors)."""
+        raise NotImplementedError
+
+    def submit(self, context: Context, partial: Job | None) -> Job:
+        already = [str(i) for i in (partial or {}).get("resource_ids") or []]
+        return {"resource_ids": self.submit_ids(context, already)}
+
+    def job_xcom(self, job: Job) -> dict[str, Any]:
+        return {f"{self.resource}_ids": job["resource_ids"]}
+
+    def make_trigger(self, job: Job) -> AudioStackResourceTrigger:
+        from airflow_provider_audio.triggers.audiostack import AudioStackResourceTrigger
+
+        return AudioStackResourceTrigger(
+            resource=self.resource, resource_ids=list(job["resource_ids"]), **self.wait_arguments(job)
+        )
+
+    def job_result(self, context: Context, event: dict[str, Any]) -> Any:
+        return self.items_result(context, dict((event.get("result") or {}).get("items") or {}))
+
+    def on_kill(self) -> None:
+        # AudioStack has no route that cancels a build: say so, so nobody expects it stopped.
+        self.log.warning(
+            "AudioStack cannot cancel a %s; one already submitted will finish (and be billed) on "
+            "AudioStack. Its ids are in this task's XCom under '%s_ids'.",
+            self.resource,
+            self.resource,
+        )
+
+
+class AudioStackBuildAudioformOperator(AudioStackJobOperator):
     """
     Build one audioform and wait for the delivered file, without holding a worker slot.
 
     The audioform is validated after rendering and before anything is sent. Its id is pushed to
     XCom (key ``audioform_id``) as soon as AudioStack accepts it, and kept in the task state store
     where Airflow offers one, so a retry of this task re-attaches to the build it already paid for
-    instead of submitting it again. The wait happens in :class:`AudioStackAudioformTrigger`
+    (or goes straight to the delivery of a finished one) instead of submitting it again. The wait
+    happens in :class:`~airflow_provider_audio.triggers.audiostack.AudioStackResourceTrigger`
     (deferrable mode) or in the task with the same polling code (``deferrable=False``).
 
     Returns ``{audioform_id, uri, extension, encoder_preset, loudness_preset, public,
@@ -53,6 +123,7 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     """
 
+    resource = "audioform"
     state_store_key = "audiostack_audioform"
     template_fields: Sequence[str] = ("audioform", "output_path", "conn_id")
     template_fields_renderers = {"audioform": "json"}
@@ -63,25 +134,15 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
         self,
         *,
         audioform: dict[str, Any] | str | os.PathLike[str] | XComArg,
-        conn_id: str = AUDIOSTACK_CONN_ID,
         output_path: str | os.PathLike[str] | ObjectStoragePath | None = None,
-        poll_interval: float = DEFAULT_POLL_INTERVAL,
-        job_timeout: timedelta = DEFAULT_BUILD_TIMEOUT,
         **kwargs: Any,
     ) -> None:
-        super().__init__(poll_interval=poll_interval, job_timeout=job_timeout, **kwargs)
+        super().__init__(**kwargs)
         self.audioform = audioform
-        self.conn_id = conn_id
         self.output_path = output_path
+        self._validated: Audioform | None = None
 
-    @property
-    def hook(self) -> AudioStackHook:
-        """A hook for the task's own calls (submit, re-attach, download)."""
-        from airflow_provider_audio.hooks.audiostack import AudioStackHook
-
-        return AudioStackHook(self.conn_id)
-
-    def validated_audioform(self) -> Audioform:
+    def validate(self, context: Context) -> None:
         """The rendered audioform, validated; raises :class:`AudioInputError` naming every bad field."""
         from airflow_provider_audio.models.audioform import parse_audioform
         from airflow_provider_audio.models.validation import load_json_input
@@ -91,71 +152,22 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
         parsed = parse_audioform(data)
         for warning in parsed.warnings:
             self.log.warning("audioform: %s", warning)
-        return parsed.audioform
+        self._validated = parsed.audioform
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_audio.triggers.audiostack import AudioStackAudioformTrigger
+    def submit_ids(self, context: Context, already: list[str]) -> list[str]:
+        assert self._validated is not None
+        return [self.hook.submit_audioform(self._validated).audioform_id]
 
-        audioform = self.validated_audioform()
-        hook = self.hook
-        attached = self._reattach(hook, self.recall(context))
-        if attached is None:
-            submitted = hook.submit_audioform(audioform)
-            attached = {"audioform_id": submitted.audioform_id, "deadline": self.deadline_from_now()}
-            self.remember(context, attached)
-        audioform_id = str(attached["audioform_id"])
-        context["ti"].xcom_push(key="audioform_id", value=audioform_id)
+    def job_xcom(self, job: Job) -> dict[str, Any]:
         # Airflow renders extra links at the end of every attempt, a deferring one included; an
         # empty value until delivery keeps the link quiet instead of a "XCom not found" error.
-        context["ti"].xcom_push(key=AUDIO_URI_XCOM_KEY, value="")
-        if "result" in attached:
-            return self._deliver(context, audioform_id, attached["result"])
-        trigger = AudioStackAudioformTrigger(
-            conn_id=self.conn_id,
-            audioform_id=audioform_id,
-            poll_interval=self.poll_interval,
-            deadline=float(attached["deadline"]),
-            max_consecutive_failures=self.max_consecutive_failures,
-        )
-        result: dict[str, Any] = self.wait_for(context, trigger)
-        return result
+        return {"audioform_id": job["resource_ids"][0], AUDIO_URI_XCOM_KEY: ""}
 
-    def _reattach(self, hook: AudioStackHook, stored: dict[str, Any] | None) -> dict[str, Any] | None:
-        """The build an earlier try of this task submitted, if it is still worth waiting for."""
-        from airflow_provider_audio.hooks.audiostack import BuildState
+    def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        from airflow_provider_audio.client.files import as_destination, wav_duration_seconds
 
-        if not stored or not stored.get("audioform_id"):
-            return None
-        audioform_id = str(stored["audioform_id"])
-        try:
-            status = hook.get_audioform(audioform_id)
-        except AudioServiceNotFoundError:
-            self.log.warning(
-                "Audioform %s from an earlier try no longer exists; submitting anew", audioform_id
-            )
-            return None
-        if status.state is BuildState.FAILED:
-            self.log.warning(
-                "Audioform %s from an earlier try failed (%s); submitting anew",
-                audioform_id,
-                status.describe_errors(),
-            )
-            return None
-        self.log.info(
-            "Re-attaching to audioform %s from an earlier try (%s)", audioform_id, status.state.value
-        )
-        attached = dict(stored)
-        if status.state is BuildState.SUCCEEDED:
-            attached["result"] = status.result
-        return attached
-
-    def on_job_succeeded(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        return self._deliver(context, str(event["audioform_id"]), event.get("result") or {})
-
-    def _deliver(self, context: Context, audioform_id: str, result: dict[str, Any]) -> dict[str, Any]:
-        from airflow_provider_audio.audio_files import wav_duration_seconds
-        from airflow_provider_audio.client.download import as_destination
-
+        audioform_id, item = next(iter(items.items()))
+        result = item["result"]
         delivery = result.get("delivery") or {}
         uri = delivery.get("uri")
         if not uri:
@@ -180,49 +192,3 @@ class AudioStackBuildAudioformOperator(WaitingOperator):
             if measured is not None:
                 output["duration_seconds"] = round(measured, 3)
         return output
-
-    def on_kill(self) -> None:
-        # AudioStack has no route that cancels a build: say so, so nobody expects it stopped.
-        self.log.warning(
-            "AudioStack cannot cancel an audioform build; a build already submitted will finish "
-            "(and be billed) on AudioStack. Its id is in this task's XCom under 'audioform_id'."
-        )
-
-
-# The rest of AudioStack's operators live in modules of their own; they are importable from here too.
-from airflow_provider_audio.operators.audiostack_classic import (  # noqa: E402
-    AudioStackEncodeOperator,
-    AudioStackMixOperator,
-    AudioStackScriptOperator,
-    AudioStackTTSOperator,
-)
-from airflow_provider_audio.operators.audiostack_creator import (  # noqa: E402
-    AudioStackBatchBuildOperator,
-    AudioStackBriefOperator,
-    AudioStackStoryOperator,
-)
-from airflow_provider_audio.operators.audiostack_files import (  # noqa: E402
-    AudioStackCopyFileOperator,
-    AudioStackDeleteFileOperator,
-    AudioStackDownloadFileOperator,
-    AudioStackUpdateFileOperator,
-    AudioStackUploadFileOperator,
-    AudioStackUsageOperator,
-)
-
-__all__ = [
-    "AudioStackBatchBuildOperator",
-    "AudioStackBriefOperator",
-    "AudioStackBuildAudioformOperator",
-    "AudioStackCopyFileOperator",
-    "AudioStackDeleteFileOperator",
-    "AudioStackDownloadFileOperator",
-    "AudioStackEncodeOperator",
-    "AudioStackMixOperator",
-    "AudioStackScriptOperator",
-    "AudioStackStoryOperator",
-    "AudioStackTTSOperator",
-    "AudioStackUpdateFileOperator",
-    "AudioStackUploadFileOperator",
-    "AudioStackUsageOperator",
-]

@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
-from airflow_provider_audio.operators.audiostack_job import AudioStackJobOperator
+from airflow_provider_audio.operators.audiostack import AudioStackJobOperator
+from airflow_provider_audio.operators.service_hooks import AudioStackOperatorMixin
 
 # Hooks and models are imported in methods: DAG files parse without the HTTP client and models.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
 
-    from airflow_provider_audio.hooks.audiostack import AudioStackHook
     from airflow_provider_audio.models.audiostack_classic import EncodeRequest, MixRequest, SpeechRequest
 
 
-class AudioStackScriptOperator(BaseOperator):
+class AudioStackScriptOperator(AudioStackOperatorMixin, BaseOperator):
     """
     Create a script in a project and module, or update the one of the same name (re-runs create
     no duplicates). Sections are written in the text (``<as:section name="intro">...``).
@@ -56,7 +56,6 @@ class AudioStackScriptOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_audio.hooks.audiostack import AudioStackHook
         from airflow_provider_audio.models.audiostack_classic import parse_script
 
         fields = {
@@ -67,7 +66,7 @@ class AudioStackScriptOperator(BaseOperator):
             "metadata": self.metadata,
         }
         request = parse_script({key: value for key, value in fields.items() if value is not None})
-        hook = AudioStackHook(self.conn_id)
+        hook = self.hook
         if self.project_name and self.module_name and self.script_name:
             for existing in hook.list_scripts(self.project_name, self.module_name, self.script_name):
                 if existing.get("scriptName") == self.script_name and existing.get("scriptId"):
@@ -106,7 +105,7 @@ class AudioStackTTSOperator(AudioStackJobOperator):
         self.options = options or {}
         self._request: SpeechRequest | None = None
 
-    def validate(self) -> None:
+    def validate(self, context: Context) -> None:
         from airflow_provider_audio.models.audiostack_classic import parse_speech
 
         body = {**self.options, "scriptId": self.script_id, "voice": self.voice}
@@ -114,11 +113,11 @@ class AudioStackTTSOperator(AudioStackJobOperator):
             body["speed"] = self.speed
         self._request = parse_speech(body)
 
-    def submit(self, hook: AudioStackHook, context: Context, already: list[str]) -> list[str]:
+    def submit_ids(self, context: Context, already: list[str]) -> list[str]:
         assert self._request is not None
-        return [hook.create_speech(self._request)]
+        return [self.hook.create_speech(self._request)]
 
-    def job_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = next(iter(items.values()))["result"]
         return result
 
@@ -157,7 +156,7 @@ class AudioStackMixOperator(AudioStackJobOperator):
         self.options = options or {}
         self._request: MixRequest | None = None
 
-    def validate(self) -> None:
+    def validate(self, context: Context) -> None:
         from airflow_provider_audio.models.audiostack_classic import parse_mix
 
         fields = {
@@ -168,11 +167,11 @@ class AudioStackMixOperator(AudioStackJobOperator):
         }
         self._request = parse_mix({**self.options, **{k: v for k, v in fields.items() if v is not None}})
 
-    def submit(self, hook: AudioStackHook, context: Context, already: list[str]) -> list[str]:
+    def submit_ids(self, context: Context, already: list[str]) -> list[str]:
         assert self._request is not None
-        return [hook.create_mix(self._request)]
+        return [self.hook.create_mix(self._request)]
 
-    def job_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = next(iter(items.values()))["result"]
         return result
 
@@ -211,18 +210,18 @@ class AudioStackEncodeOperator(AudioStackJobOperator):
         self.output_path = output_path
         self._request: EncodeRequest | None = None
 
-    def validate(self) -> None:
+    def validate(self, context: Context) -> None:
         from airflow_provider_audio.models.audiostack_classic import parse_encode
 
         fields = {"loudnessPreset": self.loudness_preset, "public": self.public}
         body = {"productionId": self.production_id, "preset": self.preset}
         self._request = parse_encode({**body, **{k: v for k, v in fields.items() if v is not None}})
 
-    def submit(self, hook: AudioStackHook, context: Context, already: list[str]) -> list[str]:
+    def submit_ids(self, context: Context, already: list[str]) -> list[str]:
         assert self._request is not None
-        return [hook.create_encoding(self._request)]
+        return [self.hook.create_encoding(self._request)]
 
-    def job_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
         encoder_id, item = next(iter(items.items()))
         url = item["result"].get("url")
         output: dict[str, Any] = {
@@ -233,8 +232,6 @@ class AudioStackEncodeOperator(AudioStackJobOperator):
             "size_bytes": None,
         }
         if self.output_path is not None and url:
-            from airflow_provider_audio.hooks.audiostack import AudioStackHook
-
-            downloaded = AudioStackHook(self.conn_id).download(str(url), self.output_path)
+            downloaded = self.hook.download(str(url), self.output_path)
             output["output_path"], output["size_bytes"] = downloaded.path, downloaded.size_bytes
         return output

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_audio.defaults import MAX_BATCH_ITEMS
 from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError
-from airflow_provider_audio.operators.audiostack_job import AudioStackJobOperator
+from airflow_provider_audio.operators.audiostack import AudioStackJobOperator
 
 # Hooks and models are imported in methods: DAG files parse without the HTTP client and models.
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_audio.hooks.audiostack import AudioStackHook
     from airflow_provider_audio.models.audioform import Audioform
     from airflow_provider_audio.models.audiostack_creator import BriefRequest, StoryRequest
 
@@ -59,7 +58,7 @@ class AudioStackBatchBuildOperator(AudioStackJobOperator):
         self.batch_size = batch_size
         self._validated: list[tuple[str, Audioform]] = []
 
-    def validate(self) -> None:
+    def validate(self, context: Context) -> None:
         from airflow_provider_audio.models.audioform import parse_audioform
 
         pairs = (
@@ -94,17 +93,17 @@ class AudioStackBatchBuildOperator(AudioStackJobOperator):
             raise AudioInputError("batch", problems)
         self._validated = validated
 
-    def submit(self, hook: AudioStackHook, context: Context, already: list[str]) -> list[str]:
+    def submit_ids(self, context: Context, already: list[str]) -> list[str]:
         chunks = [
             self._validated[i : i + self.batch_size] for i in range(0, len(self._validated), self.batch_size)
         ]
         batch_ids = list(already[: len(chunks)])
         for chunk in chunks[len(batch_ids) :]:
-            batch_ids.append(hook.submit_batch(chunk))
-            self.remember_partial(context, batch_ids)
+            batch_ids.append(self.hook.submit_batch(chunk))
+            self.remember_partial(context, {"resource_ids": batch_ids})
         return batch_ids
 
-    def job_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
         built = [entry for batch in items.values() for entry in batch["result"].get("items", [])]
         failed = [entry for entry in built if entry["status"] != "succeeded"]
         if failed:
@@ -151,7 +150,7 @@ class AudioStackBriefOperator(AudioStackJobOperator):
         self.audioform_version = audioform_version
         self._request: BriefRequest | None = None
 
-    def validate(self) -> None:
+    def validate(self, context: Context) -> None:
         from airflow_provider_audio.models.audiostack_creator import parse_brief
 
         body: dict[str, Any] = {}
@@ -165,11 +164,11 @@ class AudioStackBriefOperator(AudioStackJobOperator):
                 body[key] = value
         self._request = parse_brief(body)
 
-    def submit(self, hook: AudioStackHook, context: Context, already: list[str]) -> list[str]:
+    def submit_ids(self, context: Context, already: list[str]) -> list[str]:
         assert self._request is not None
-        return hook.submit_brief(self._request)
+        return self.hook.submit_brief(self._request)
 
-    def job_result(self, context: Context, items: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         ads = []
         for audioform_id, item in items.items():
             delivery = item["result"].get("delivery") or {}
@@ -205,16 +204,16 @@ class AudioStackStoryOperator(AudioStackJobOperator):
         self.story = story
         self._request: StoryRequest | None = None
 
-    def validate(self) -> None:
+    def validate(self, context: Context) -> None:
         from airflow_provider_audio.models.audiostack_creator import parse_story
 
         self._request = parse_story(self.story)
 
-    def submit(self, hook: AudioStackHook, context: Context, already: list[str]) -> list[str]:
+    def submit_ids(self, context: Context, already: list[str]) -> list[str]:
         assert self._request is not None
-        return [hook.submit_story(self._request)]
+        return [self.hook.submit_story(self._request)]
 
-    def job_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
         story_id, item = next(iter(items.items()))
         return {
             "story_id": story_id,

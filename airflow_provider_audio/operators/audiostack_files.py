@@ -11,23 +11,16 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
 from airflow_provider_audio.exceptions import AudioServiceNotFoundError
-from airflow_provider_audio.operators.audiostack_job import AudioStackJobOperator
+from airflow_provider_audio.operators.audiostack import AudioStackJobOperator
+from airflow_provider_audio.operators.service_hooks import AudioStackOperatorMixin
 
 # The hook and upload sources are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
 
-    from airflow_provider_audio.hooks.audiostack import AudioStackHook
 
 # AudioStack processes an uploaded file in seconds; a file not ready in 10 minutes is stuck.
 DEFAULT_UPLOAD_TIMEOUT = timedelta(minutes=10)
-
-
-def _hook(conn_id: str) -> AudioStackHook:
-    """The AudioStack hook for ``conn_id``."""
-    from airflow_provider_audio.hooks.audiostack import AudioStackHook
-
-    return AudioStackHook(conn_id)
 
 
 class AudioStackUploadFileOperator(AudioStackJobOperator):
@@ -63,23 +56,23 @@ class AudioStackUploadFileOperator(AudioStackJobOperator):
         self.folder_id = folder_id
         self.category_id = category_id
 
-    def validate(self) -> None:
+    def validate(self, context: Context) -> None:
         from airflow_provider_audio.upload.sources import FileSource
 
         FileSource(self.source)
 
-    def submit(self, hook: AudioStackHook, context: Context, already: list[str]) -> list[str]:
-        file_id = hook.upload_file(
+    def submit_ids(self, context: Context, already: list[str]) -> list[str]:
+        file_id = self.hook.upload_file(
             self.source, file_name=self.file_name, folder_id=self.folder_id, category_id=self.category_id
         )
         return [file_id]
 
-    def job_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = next(iter(items.values()))["result"]
         return result
 
 
-class AudioStackDownloadFileOperator(BaseOperator):
+class AudioStackDownloadFileOperator(AudioStackOperatorMixin, BaseOperator):
     """
     Download a library file to a local path or an ``ObjectStoragePath`` (whole files only).
 
@@ -104,7 +97,7 @@ class AudioStackDownloadFileOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        downloaded = _hook(self.conn_id).download_file_by_id(str(self.file_id), self.output_path)
+        downloaded = self.hook.download_file_by_id(str(self.file_id), self.output_path)
         return {
             "file_id": str(self.file_id),
             "output_path": downloaded.path,
@@ -112,7 +105,7 @@ class AudioStackDownloadFileOperator(BaseOperator):
         }
 
 
-class AudioStackUpdateFileOperator(BaseOperator):
+class AudioStackUpdateFileOperator(AudioStackOperatorMixin, BaseOperator):
     """
     Rename, move or re-categorise a library file.
 
@@ -137,10 +130,10 @@ class AudioStackUpdateFileOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        return _hook(self.conn_id).update_file(str(self.file_id), self.changes)
+        return self.hook.update_file(str(self.file_id), self.changes)
 
 
-class AudioStackDeleteFileOperator(BaseOperator):
+class AudioStackDeleteFileOperator(AudioStackOperatorMixin, BaseOperator):
     """
     Delete a library file.
 
@@ -166,7 +159,7 @@ class AudioStackDeleteFileOperator(BaseOperator):
 
     def execute(self, context: Context) -> bool:
         try:
-            _hook(self.conn_id).delete_file(str(self.file_id))
+            self.hook.delete_file(str(self.file_id))
         except AudioServiceNotFoundError:
             if not self.missing_ok:
                 raise
@@ -174,7 +167,7 @@ class AudioStackDeleteFileOperator(BaseOperator):
         return True
 
 
-class AudioStackCopyFileOperator(BaseOperator):
+class AudioStackCopyFileOperator(AudioStackOperatorMixin, BaseOperator):
     """
     Copy a library file into another folder.
 
@@ -202,12 +195,10 @@ class AudioStackCopyFileOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        return _hook(self.conn_id).copy_file(
-            str(self.file_id), str(self.current_folder_id), str(self.new_folder_id)
-        )
+        return self.hook.copy_file(str(self.file_id), str(self.current_folder_id), str(self.new_folder_id))
 
 
-class AudioStackUsageOperator(BaseOperator):
+class AudioStackUsageOperator(AudioStackOperatorMixin, BaseOperator):
     """
     Fetch the organisation's usage report and return it.
 
@@ -229,4 +220,4 @@ class AudioStackUsageOperator(BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        return _hook(self.conn_id).usage(self.params_)
+        return self.hook.usage(self.params_)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID, AUDIOSTACK_CONN_ID
@@ -13,6 +14,7 @@ from airflow_provider_audio.operators.aiozstream import AiozStreamUploadAudioOpe
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
     from airflow_provider_audio.upload.sources import UploadSource
 
 
@@ -57,12 +59,18 @@ class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
         self.audiostack_conn_id = audiostack_conn_id
         self._delivered_duration: float | None = None
 
+    @cached_property
+    def audiostack_hook(self) -> AudioStackHook:
+        """The AudioStack hook of ``audiostack_conn_id`` (``hook`` is AIOZ Stream's)."""
+        from airflow_provider_audio.hooks.audiostack import AudioStackHook
+
+        return AudioStackHook(self.audiostack_conn_id)
+
     def open_source(self, context: Context) -> UploadSource:
-        from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
+        from airflow_provider_audio.client.routes.audiostack import BuildState
         from airflow_provider_audio.upload.sources import HttpSource
 
-        audiostack = AudioStackHook(self.audiostack_conn_id)
-        audiostack.get_conn()  # reads the connection's limits, used for the delivery stream too
+        audiostack = self.audiostack_hook
         uri = self.audio_uri
         if uri is None:
             assert self.audioform_id is not None
@@ -75,8 +83,10 @@ class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
             uri = status.uri
             duration = status.result.get("durationSeconds")
             self._delivered_duration = float(duration) if isinstance(duration, int | float) else None
+        # The connection's limits apply to the delivery stream too.
+        settings = audiostack.settings()
         return HttpSource(
-            uri, timeouts=audiostack.timeouts, service="audiostack", retry_policy=audiostack.retry_policy
+            uri, timeouts=settings.timeouts, service="audiostack", retry_policy=settings.retry_policy
         )
 
     def source_duration(self, source: UploadSource) -> float | None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from airflow_provider_audio.client import RetryPolicy
+from typing import Any, Unpack
+
+from airflow_provider_audio.client.settings import RetryPolicy
 from airflow_provider_audio.hooks.aimlapi import AimlApiHook, GenerationStatus
 from airflow_provider_audio.hooks.base import AudioServiceHook
-from airflow_provider_audio.triggers.base import (
-    AudioPollingTrigger,
-    PollResult,
-)
+from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult, WaitArguments
 
 
 class AimlApiGenerationTrigger(AudioPollingTrigger):
@@ -18,18 +17,24 @@ class AimlApiGenerationTrigger(AudioPollingTrigger):
     ``queued`` and ``generating`` keep waiting; ``completed`` is success (``result`` holds the
     ``audio_file`` and ``credits_used``); ``error`` ends with the API's error name and message.
 
-    :param conn_id: the AIML API connection.
     :param generation_id: the generation to wait on.
-    :param poll_interval: seconds between polls (AIML's own example polls every 10 s).
-    :param deadline: absolute deadline (UNIX timestamp).
-    :param max_consecutive_failures: transient failures in a row tolerated.
+    :param wait: ``conn_id`` (the AIML API connection), ``poll_interval`` (AIML's own example
+        polls every 10 s), ``deadline`` and ``max_consecutive_failures``, as
+        :class:`~airflow_provider_audio.triggers.base.AudioPollingTrigger` takes them.
     """
 
-    job_fields = ("generation_id",)
-    generation_id: str
+    def __init__(self, *, generation_id: str, **wait: Unpack[WaitArguments]) -> None:
+        super().__init__(**wait)
+        self.generation_id = generation_id
 
-    def make_hook(self) -> AudioServiceHook:
-        return AimlApiHook(self.conn_id, retry_policy=RetryPolicy.no_retries())
+    def job_kwargs(self) -> dict[str, Any]:
+        return {"generation_id": self.generation_id}
+
+    def describe(self) -> str:
+        return f"generation {self.generation_id}"
+
+    def make_hook(self, retry_policy: RetryPolicy | None = None) -> AudioServiceHook:
+        return AimlApiHook(self.conn_id, retry_policy=retry_policy)
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         assert isinstance(hook, AimlApiHook)

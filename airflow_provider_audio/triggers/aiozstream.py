@@ -2,41 +2,48 @@
 
 from __future__ import annotations
 
-from airflow_provider_audio.client import RetryPolicy
+from typing import Any, Unpack
+
+from airflow_provider_audio.client.settings import RetryPolicy
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, MediaStatus
 from airflow_provider_audio.hooks.base import AudioServiceHook
-from airflow_provider_audio.triggers.base import (
-    AudioPollingTrigger,
-    PollResult,
-)
+from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult, WaitArguments
 
 
 class AiozStreamTranscodeTrigger(AudioPollingTrigger):
     """
     Polls ``GET /media/{media_id}`` until transcoding ends: ``new -> transcoding -> done | fail``.
 
-    The success event's ``result`` is the media's summary (status, size, duration, HLS/DASH and
-    player URLs); ``fail`` and ``deleted`` end the wait with an error.
+    Every poll's ``result`` is the media's summary (status, size, duration, HLS/DASH and player
+    URLs); ``fail`` and ``deleted`` end the wait with an error.
 
-    :param conn_id: the AIOZ Stream connection.
     :param media_id: the media to wait on.
-    :param poll_interval: seconds between polls.
-    :param deadline: absolute deadline (UNIX timestamp).
-    :param max_consecutive_failures: transient failures in a row tolerated.
+    :param wait: ``conn_id`` (the AIOZ Stream connection), ``poll_interval``, ``deadline`` and
+        ``max_consecutive_failures``, as :class:`~airflow_provider_audio.triggers.base.AudioPollingTrigger`
+        takes them.
     """
 
-    job_fields = ("media_id",)
-    media_id: str
+    def __init__(self, *, media_id: str, **wait: Unpack[WaitArguments]) -> None:
+        super().__init__(**wait)
+        self.media_id = media_id
 
-    def make_hook(self) -> AudioServiceHook:
-        return AiozStreamHook(self.conn_id, retry_policy=RetryPolicy.no_retries())
+    def job_kwargs(self) -> dict[str, Any]:
+        return {"media_id": self.media_id}
+
+    def describe(self) -> str:
+        return f"media {self.media_id}"
+
+    def make_hook(self, retry_policy: RetryPolicy | None = None) -> AudioServiceHook:
+        return AiozStreamHook(self.conn_id, retry_policy=retry_policy)
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         assert isinstance(hook, AiozStreamHook)
         media = await hook.aget_media(self.media_id)
         status = media.status
         if not status.is_terminal():
-            return PollResult(done=False, message=f"media {self.media_id} is {status.value}")
+            return PollResult(
+                done=False, message=f"media {self.media_id} is {status.value}", result=media.summary()
+            )
         if status is MediaStatus.DONE:
             return PollResult(
                 done=True,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from airflow_provider_audio.client import RetryPolicy
+from typing import Any, Unpack
+
+from airflow_provider_audio.client.settings import RetryPolicy
 from airflow_provider_audio.hooks.audiopod import AudioPodHook
 from airflow_provider_audio.hooks.base import AudioServiceHook
-from airflow_provider_audio.triggers.base import (
-    AudioPollingTrigger,
-    PollResult,
-)
+from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult, WaitArguments
 
 
 class AudioPodVoiceTrainingTrigger(AudioPollingTrigger):
@@ -18,18 +17,24 @@ class AudioPodVoiceTrainingTrigger(AudioPollingTrigger):
     ``PROCESSING`` keeps waiting; ``COMPLETED`` is success; ``FAILED``, ``CANCELLED`` and ``ERROR``
     end with an error carrying AudioPod's reason.
 
-    :param conn_id: the AudioPod connection.
     :param voice_id: the voice being trained.
-    :param poll_interval: seconds between polls (the official SDK polls every 3 s).
-    :param deadline: absolute deadline (UNIX timestamp).
-    :param max_consecutive_failures: transient failures in a row tolerated.
+    :param wait: ``conn_id`` (the AudioPod connection), ``poll_interval`` (the official SDK polls
+        every 3 s), ``deadline`` and ``max_consecutive_failures``, as
+        :class:`~airflow_provider_audio.triggers.base.AudioPollingTrigger` takes them.
     """
 
-    job_fields = ("voice_id",)
-    voice_id: str
+    def __init__(self, *, voice_id: str, **wait: Unpack[WaitArguments]) -> None:
+        super().__init__(**wait)
+        self.voice_id = voice_id
 
-    def make_hook(self) -> AudioServiceHook:
-        return AudioPodHook(self.conn_id, retry_policy=RetryPolicy.no_retries())
+    def job_kwargs(self) -> dict[str, Any]:
+        return {"voice_id": self.voice_id}
+
+    def describe(self) -> str:
+        return f"voice {self.voice_id}"
+
+    def make_hook(self, retry_policy: RetryPolicy | None = None) -> AudioServiceHook:
+        return AudioPodHook(self.conn_id, retry_policy=retry_policy)
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         assert isinstance(hook, AudioPodHook)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, Unpack
 
-from airflow_provider_audio.client import RetryPolicy
+from airflow_provider_audio.client.routes.audiostack import POLLED_RESOURCES, BuildState, BuildStatus
+from airflow_provider_audio.client.settings import RetryPolicy
 from airflow_provider_audio.hooks.audiostack import AudioStackHook
-from airflow_provider_audio.hooks.audiostack_status import POLLED_RESOURCES, BuildState, BuildStatus
 from airflow_provider_audio.hooks.base import AudioServiceHook
-from airflow_provider_audio.triggers.base import (
-    AudioPollingTrigger,
-    PollResult,
-)
+from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult, WaitArguments
 
 
 def _item(status: BuildStatus) -> dict[str, Any]:
@@ -27,37 +24,39 @@ class AudioStackResourceTrigger(AudioPollingTrigger):
     """
     Polls AudioStack resources that answer "still working" until every one has ended.
 
-    Works for any resource of :data:`~airflow_provider_audio.hooks.audiostack_status.POLLED_RESOURCES`
+    Works for any resource of :data:`~airflow_provider_audio.client.routes.audiostack.POLLED_RESOURCES`
     (audioforms, batches, stories, speech, mixes, encodings, files), and for several ids at once
     (the ads of a brief, the batches of a large batch build). Resources that have ended are not
     asked again. The event's ``result`` is ``{"items": {id: {state, message, result, errors}}}``;
     its status is ``success`` when every item succeeded, ``error`` as soon as all have ended and
-    one failed.
+    one failed (the message names each failed id and why).
 
-    :param conn_id: the AudioStack connection.
     :param resource: the resource kind (``audioform``, ``batch``, ``story``, ``speech``, ``mix``,
         ``encoding``, ``file``).
     :param resource_ids: the ids to wait on.
-    :param poll_interval: seconds between polls.
-    :param deadline: absolute deadline (UNIX timestamp).
-    :param max_consecutive_failures: transient failures in a row tolerated.
+    :param wait: ``conn_id`` (the AudioStack connection), ``poll_interval``, ``deadline`` and
+        ``max_consecutive_failures``, as :class:`~airflow_provider_audio.triggers.base.AudioPollingTrigger`
+        takes them.
     """
 
-    job_fields: ClassVar[tuple[str, ...]] = ("resource", "resource_ids")
-    resource: str
-    resource_ids: list[str]
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if self.resource not in POLLED_RESOURCES:
-            raise ValueError(f"resource: {self.resource!r}; allowed values: {', '.join(POLLED_RESOURCES)}")
-        if not self.resource_ids:
+    def __init__(self, *, resource: str, resource_ids: list[str], **wait: Unpack[WaitArguments]) -> None:
+        super().__init__(**wait)
+        if resource not in POLLED_RESOURCES:
+            raise ValueError(f"resource: {resource!r}; allowed values: {', '.join(POLLED_RESOURCES)}")
+        if not resource_ids:
             raise ValueError("resource_ids: at least one id is needed")
-        self.resource_ids = [str(resource_id) for resource_id in self.resource_ids]
+        self.resource = resource
+        self.resource_ids = [str(resource_id) for resource_id in resource_ids]
         self._ended: dict[str, BuildStatus] = {}
 
-    def make_hook(self) -> AudioServiceHook:
-        return AudioStackHook(self.conn_id, retry_policy=RetryPolicy.no_retries())
+    def job_kwargs(self) -> dict[str, Any]:
+        return {"resource": self.resource, "resource_ids": self.resource_ids}
+
+    def describe(self) -> str:
+        return f"{self.resource} {', '.join(self.resource_ids)}"
+
+    def make_hook(self, retry_policy: RetryPolicy | None = None) -> AudioServiceHook:
+        return AudioStackHook(self.conn_id, retry_policy=retry_policy)
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         assert isinstance(hook, AudioStackHook)
@@ -73,50 +72,16 @@ class AudioStackResourceTrigger(AudioPollingTrigger):
         failed = {rid: s for rid, s in self._ended.items() if s.state is BuildState.FAILED}
         result = {"items": {rid: _item(self._ended[rid]) for rid in self.resource_ids}}
         if failed:
-            reasons = "; ".join(f"{rid}: {status.describe_errors()}" for rid, status in failed.items())
-            return PollResult(
-                done=True, message=f"{len(failed)} {self.resource}(s) failed: {reasons}", result=result
-            )
+            return PollResult(done=True, message=self._failure_message(failed), result=result)
         count = len(self.resource_ids)
         return PollResult(
             done=True, succeeded=True, message=f"{count} {self.resource}(s) ready", result=result
         )
 
-
-class AudioStackAudioformTrigger(AudioStackResourceTrigger):
-    """
-    Polls ``GET /audioforms/{audioform_id}`` until the build is delivered or fails.
-
-    A 202 means building; a 200 with ``data.errors`` is a failed build; a 200 with a delivery is
-    success, and the event's ``result`` carries ``data.result`` (delivery uri, presets...).
-
-    :param conn_id: the AudioStack connection.
-    :param audioform_id: the build to wait on.
-    :param poll_interval: seconds between polls.
-    :param deadline: absolute deadline (UNIX timestamp).
-    :param max_consecutive_failures: transient failures in a row tolerated.
-    """
-
-    job_fields = ("audioform_id",)
-    audioform_id: str
-
-    def __init__(self, **kwargs: Any) -> None:
-        AudioPollingTrigger.__init__(self, **kwargs)
-        self.resource = "audioform"
-        self.resource_ids = [str(self.audioform_id)]
-        self._ended = {}
-
-    async def poll(self, hook: AudioServiceHook) -> PollResult:
-        outcome = await super().poll(hook)
-        if not outcome.done:
-            return PollResult(done=False, message=f"audioform {self.audioform_id} is building")
-        item = outcome.result["items"][self.audioform_id]
-        if outcome.succeeded:
-            return PollResult(True, True, f"audioform {self.audioform_id} built", item["result"])
-        reason = self._ended[self.audioform_id].describe_errors()
-        return PollResult(
-            True,
-            False,
-            f"audioform {self.audioform_id} failed to build: {reason}",
-            {"errors": item["errors"]},
-        )
+    def _failure_message(self, failed: dict[str, BuildStatus]) -> str:
+        """Each failed resource once, by id, with AudioStack's reasons."""
+        if len(self.resource_ids) == 1:
+            ((resource_id, status),) = failed.items()
+            return f"{self.resource} {resource_id} failed to build: {status.describe_errors()}"
+        reasons = "; ".join(f"{rid}: {status.describe_errors()}" for rid, status in failed.items())
+        return f"{len(failed)} of {len(self.resource_ids)} {self.resource}(s) failed to build: {reasons}"

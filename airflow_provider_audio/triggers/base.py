@@ -7,11 +7,12 @@ import random
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_audio.client.shared_http import preload_async_path
+from airflow_provider_audio.client.pool import preload_async_path
+from airflow_provider_audio.client.settings import RetryPolicy
 from airflow_provider_audio.defaults import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from airflow_provider_audio.exceptions import AudioServiceError
 
@@ -61,6 +62,22 @@ class FailureBudget:
         self.consecutive = 0
 
 
+class WaitArguments(TypedDict):
+    """
+    What every wait takes besides its job's ids; all JSON-serializable, none a secret.
+
+    :param conn_id: the Airflow connection of the service.
+    :param poll_interval: seconds between two polls.
+    :param deadline: absolute deadline, as a UNIX timestamp (survives triggerer restarts unchanged).
+    :param max_consecutive_failures: transient failures in a row tolerated before giving up.
+    """
+
+    conn_id: str
+    poll_interval: float
+    deadline: float
+    max_consecutive_failures: NotRequired[int]
+
+
 class AudioPollingTrigger(BaseTrigger):
     """
     Polls a remote job until it finishes, fails, or its deadline passes; then fires one event.
@@ -73,17 +90,15 @@ class AudioPollingTrigger(BaseTrigger):
     was submitted a moment ago, and triggers created together (a mapped task, a backfill, a
     triggerer restart) then poll spread over the interval instead of all at once.
 
-    Subclasses name the arguments that identify their job in ``job_fields`` (``("media_id",)``);
-    they are required keyword arguments, kept as attributes and serialized with the rest.
+    Subclasses take their job's ids as explicit keyword arguments, return them from
+    :meth:`job_kwargs` (they are serialized with the rest), and implement :meth:`make_hook` and
+    :meth:`poll`.
 
     :param conn_id: the Airflow connection of the service.
     :param poll_interval: seconds between two polls.
     :param deadline: absolute deadline, as a UNIX timestamp (survives triggerer restarts unchanged).
     :param max_consecutive_failures: transient failures in a row tolerated before giving up.
-    :param job: the job's ids, one per name in ``job_fields``; JSON-serializable.
     """
-
-    job_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -92,31 +107,44 @@ class AudioPollingTrigger(BaseTrigger):
         poll_interval: float,
         deadline: float,
         max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-        **job: Any,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        if set(job) != set(self.job_fields):
-            raise TypeError(
-                f"{type(self).__name__} takes the job arguments {self.job_fields}, got {sorted(job)}"
-            )
         self.conn_id = conn_id
         self.poll_interval = float(poll_interval)
         self.deadline = float(deadline)
         self.max_consecutive_failures = int(max_consecutive_failures)
-        for name in self.job_fields:
-            setattr(self, name, job[name])
 
     def job_kwargs(self) -> dict[str, Any]:
         """The job-specific constructor arguments (ids), all JSON-serializable."""
-        return {name: getattr(self, name) for name in self.job_fields}
+        raise NotImplementedError
 
-    def make_hook(self) -> AudioServiceHook:
-        """A hook for the service, with retries off (this loop retries)."""
+    def describe(self) -> str:
+        """The job in words, for logs (``media 42``)."""
+        raise NotImplementedError
+
+    def make_hook(self, retry_policy: RetryPolicy | None = None) -> AudioServiceHook:
+        """
+        A hook for the service.
+
+        :param retry_policy: retry bounds; ``None`` for the connection's own. The wait loop passes
+            ``RetryPolicy.no_retries()``: it retries itself.
+        """
         raise NotImplementedError
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         """Ask the service once how the job stands."""
         raise NotImplementedError
+
+    async def poll_once(self) -> PollResult:
+        """
+        One poll with a hook of its own, the connection's retries included: how a task judges the
+        job an earlier try stored, with the same reading of the answer as the wait.
+        """
+        hook = self.make_hook()
+        try:
+            return await self.poll(hook)
+        finally:
+            await hook.aclose()
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         classpath = f"{type(self).__module__}.{type(self).__qualname__}"
@@ -128,10 +156,14 @@ class AudioPollingTrigger(BaseTrigger):
             **self.job_kwargs(),
         }
 
+    def event_payload(
+        self, status: EventStatus, message: str, result: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """What this trigger's event carries: ``{status, message, <job ids>, result}``."""
+        return {"status": status, "message": message, **self.job_kwargs(), "result": result or {}}
+
     def _event(self, status: EventStatus, message: str, result: dict[str, Any] | None = None) -> TriggerEvent:
-        return TriggerEvent(
-            {"status": status, "message": message, **self.job_kwargs(), "result": result or {}}
-        )
+        return TriggerEvent(self.event_payload(status, message, result))
 
     # What a subclass can say about cancelling its job when the wait stops early.
     cancel_note = "the service offers no way to cancel it from here; it goes on and may be billed"
@@ -148,7 +180,7 @@ class AudioPollingTrigger(BaseTrigger):
         failed or cleared, or the trigger moved). Early, say what happens to the remote job.
         """
         if not getattr(self, "_fired", True):
-            self.log.warning("Stopped waiting on %s before it ended: %s", self.job_kwargs(), self.cancel_note)
+            self.log.warning("Stopped waiting on %s before it ended: %s", self.describe(), self.cancel_note)
 
     async def wait_for_event(self) -> TriggerEvent:
         """
@@ -158,7 +190,7 @@ class AudioPollingTrigger(BaseTrigger):
         """
         # Before anything else, so triggers created together also build their hooks spread out.
         await self._sleep(random.uniform(0.0, self.poll_interval))
-        hook = self.make_hook()
+        hook = self.make_hook(RetryPolicy.no_retries())
         try:
             return await self._wait(hook)
         finally:
@@ -169,9 +201,7 @@ class AudioPollingTrigger(BaseTrigger):
         while True:
             remaining = self.deadline - time.time()
             if remaining <= 0:
-                return self._event(
-                    "timeout", f"deadline passed before the job finished ({self.job_kwargs()})"
-                )
+                return self._event("timeout", f"deadline passed before {self.describe()} finished")
             wait = self.poll_interval
             try:
                 outcome = await self.poll(hook)
@@ -191,7 +221,7 @@ class AudioPollingTrigger(BaseTrigger):
                 if outcome.done:
                     status: EventStatus = "success" if outcome.succeeded else "error"
                     return self._event(status, outcome.message, outcome.result)
-                self.log.info("Still working: %s", outcome.message or self.job_kwargs())
+                self.log.info("Still working: %s", outcome.message or self.describe())
             await self._sleep(wait)
 
     async def _sleep(self, seconds: float) -> None:

@@ -8,17 +8,13 @@ from urllib.parse import urlparse
 import requests
 from tenacity import Retrying
 
-from airflow_provider_audio.client.endpoint import Endpoint
-from airflow_provider_audio.client.messages import error_for_file_response
-from airflow_provider_audio.client.retry import RetryPolicy, tenacity_arguments
-from airflow_provider_audio.client.timeouts import Timeouts
+from airflow_provider_audio.client.files import error_for_file_response
+from airflow_provider_audio.client.http import retry_arguments
+from airflow_provider_audio.client.settings import RetryPolicy, Timeouts
 from airflow_provider_audio.exceptions import AudioServiceTransportError
 
 if TYPE_CHECKING:
     from airflow_provider_audio.upload.sources import FileSource
-
-# Re-sending the whole file to the same presigned URL replaces it: safe to retry.
-_PRESIGNED_PUT = Endpoint("presigned_upload", "PUT", "{url}")
 
 
 def put_file(
@@ -64,4 +60,5 @@ def put_file(
         if response.status_code >= 400:
             raise error_for_file_response(service=service, method="PUT", route=route, response=response)
 
-    Retrying(**tenacity_arguments(retry_policy or RetryPolicy(), _PRESIGNED_PUT))(attempt)
+    # Re-sending the whole file to the same presigned URL replaces it: safe to send again.
+    Retrying(**retry_arguments(retry_policy or RetryPolicy(), resend_after_loss=True))(attempt)

@@ -16,11 +16,9 @@ from urllib.parse import urlparse
 import requests
 from tenacity import Retrying
 
-from airflow_provider_audio.client.download import as_destination
-from airflow_provider_audio.client.endpoint import Endpoint
-from airflow_provider_audio.client.messages import error_for_file_response
-from airflow_provider_audio.client.retry import RetryPolicy, tenacity_arguments
-from airflow_provider_audio.client.timeouts import Timeouts
+from airflow_provider_audio.client.files import as_destination, error_for_file_response
+from airflow_provider_audio.client.http import retry_arguments
+from airflow_provider_audio.client.settings import RetryPolicy, Timeouts
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceTransportError
 
 if TYPE_CHECKING:
@@ -73,10 +71,6 @@ class FileSource:
             yield handle
 
 
-# Reading a delivered file is a GET: safe to repeat on a dropped connection, a 5xx or a 429.
-_READ_SOURCE = Endpoint(name="read_upload_source", method="GET", route="{url}")
-
-
 class HttpSource:
     """
     A file served over HTTP (a delivered audio file), streamed, never stored.
@@ -121,7 +115,8 @@ class HttpSource:
         return f"HttpSource({self.name!r}, size={self.size})"
 
     def _get(self, offset: int) -> requests.Response:
-        retrying = Retrying(**tenacity_arguments(self.retry_policy, _READ_SOURCE))
+        # Reading a delivered file is a GET: safe to send again after a lost answer.
+        retrying = Retrying(**retry_arguments(self.retry_policy, resend_after_loss=True))
         response: requests.Response = retrying(self._get_once, offset)
         return response
 

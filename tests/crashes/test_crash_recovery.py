@@ -174,7 +174,8 @@ def test_killed_build_task_reattaches_to_its_build(crash_stack: AirflowStack, sa
         # The retry re-attached to the build the first try paid for: AudioStack saw one submission.
         assert stats["requests"].get(AUDIOFORMS_POST) == 1
         assert stats["audioforms"]["created"] == 1
-        assert f"Re-attaching to audioform {stored['audioform_id']} from an earlier try" in retry_log
+        (audioform_id,) = stored["resource_ids"]
+        assert f"Re-attaching to audioform {audioform_id} from an earlier try" in retry_log
         # Only the task runner died: its supervisor (a long-lived LocalExecutor worker) lives on.
         assert cmdline(processes.supervisor_pid) is not None
     except BaseException:
@@ -337,7 +338,7 @@ def test_restarted_triggerer_resumes_the_trigger_with_its_deadline(
         # The new triggerer runs the trigger from the same row, with the deadline set at submission.
         assert decoded[0]["deadline"] == decoded[1]["deadline"] == stored["deadline"]
         assert decoded[0] == decoded[1]
-        assert decoded[1]["audioform_id"] == stored["audioform_id"]
+        assert decoded[1]["resource_ids"] == stored["resource_ids"]
         # The first triggerer ran the trigger and dropped it unfired; the second ran it to its event.
         assert "Stopped waiting on" in old_trigger_log and "Trigger fired event" not in old_trigger_log
         assert "starting" in new_trigger_log and "Trigger fired event" in new_trigger_log

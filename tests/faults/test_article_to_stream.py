@@ -80,7 +80,7 @@ def assert_no_corrupt_media(sandbox: FaultSandbox, run: Any) -> None:
 @pytest.fixture
 def retry_log() -> Iterator[RetryLog]:
     handler = RetryLog()
-    logger = logging.getLogger("airflow_provider_audio.client.retry")
+    logger = logging.getLogger("airflow_provider_audio.client.http")
     logger.addHandler(handler)
     try:
         yield handler

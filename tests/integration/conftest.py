@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import pytest
 import requests
 
-from airflow_provider_audio.client import ApiResponse, RetryPolicy
 from airflow_provider_audio.client.endpoint import Endpoint
-from airflow_provider_audio.hooks.audiostack import AudioformStatus, AudioStackHook, BuildState
+from airflow_provider_audio.client.http import ApiResponse
+from airflow_provider_audio.client.routes.audiostack import BuildState, BuildStatus
+from airflow_provider_audio.client.settings import RetryPolicy
+from airflow_provider_audio.hooks.audiostack import AudioStackHook
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from tests.conftest import SANDBOX_KEY
 
@@ -180,7 +182,7 @@ async def call(mode: Mode, hook: AudioServiceHook, endpoint: Endpoint, **kwargs:
     return await client.call(endpoint, **kwargs)
 
 
-def wait_built(hook: AudioStackHook, audioform_id: str, timeout: float = 15.0) -> AudioformStatus:
+def wait_built(hook: AudioStackHook, audioform_id: str, timeout: float = 15.0) -> BuildStatus:
     """Poll ``hook.get_audioform`` until the build has finished; fail the test past ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:

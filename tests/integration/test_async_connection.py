@@ -56,7 +56,7 @@ async def test_async_client_reads_extras_and_masks_keys_without_a_blocking_call(
     monkeypatch.setattr(hook, "aget_connection", counted_aget_connection)
     client = await hook.aget_client()
     assert client.timeouts.read == 7.0
-    assert await hook.aresponse_version() == "3"
+    assert hook.response_version(await hook.asettings()) == "3"
     status = await hook.aget_audioform(submitted.audioform_id)
     assert status.resource_id == submitted.audioform_id
     assert masked == [SANDBOX_KEY]

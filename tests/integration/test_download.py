@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_audio.client.routes.audiostack import BuildState
 from airflow_provider_audio.exceptions import AudioServiceTransportError
-from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
+from airflow_provider_audio.hooks.audiostack import AudioStackHook
 from tests.integration.conftest import FAST_RETRIES, VALID_AUDIOFORM, HookFactory, SandboxAdmin, wait_built
 
 DELIVERY_MATCH = "GET /audiostack/delivery/*"

@@ -16,16 +16,17 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_audio.client import RetryPolicy, Timeouts
 from airflow_provider_audio.client.routes import aiozstream as aioz_routes
 from airflow_provider_audio.client.routes import audiostack as routes
+from airflow_provider_audio.client.routes.audiostack import BuildState, BuildStatus
+from airflow_provider_audio.client.settings import RetryPolicy, Timeouts
 from airflow_provider_audio.exceptions import (
     AudioServiceRateLimitError,
     AudioServiceServerError,
     AudioServiceTransportError,
 )
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
-from airflow_provider_audio.hooks.audiostack import AudioformStatus, AudioStackHook, BuildState
+from airflow_provider_audio.hooks.audiostack import AudioStackHook
 from tests.conftest import SANDBOX_KEY
 from tests.integration.conftest import (
     FAST_RETRIES,
@@ -62,7 +63,7 @@ async def submit(mode: Mode, hook: AudioStackHook) -> str:
     return audioform_id
 
 
-async def poll(mode: Mode, hook: AudioStackHook, audioform_id: str) -> AudioformStatus:
+async def poll(mode: Mode, hook: AudioStackHook, audioform_id: str) -> BuildStatus:
     """One poll through the hook's own method: ``get_audioform`` (task) or ``aget_audioform`` (trigger)."""
     if mode == "sync":
         return await asyncio.to_thread(hook.get_audioform, audioform_id)
@@ -168,7 +169,7 @@ async def test_billed_post_is_retried_up_to_max_attempts_when_the_connection_is_
         password=SANDBOX_KEY,
     )
     hook = audiostack(make_hook, conn_id)
-    caplog.set_level(logging.WARNING, logger="airflow_provider_audio.client.retry")
+    caplog.set_level(logging.WARNING, logger="airflow_provider_audio.client.http")
 
     started = time.monotonic()
     with pytest.raises(AudioServiceTransportError) as caught:

@@ -199,7 +199,8 @@ def test_update_sensor_and_delete(
 def test_audiostack_build_streams_into_aioz_parts(
     airflow_db: Path, sandbox_connections: SandboxServer, run_operator: OperatorRunner
 ) -> None:
-    from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
+    from airflow_provider_audio.client.routes.audiostack import BuildState
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
 
     long_text = " ".join(["The harbour lights shone over the east pier tonight."] * 120)
     audioform = {

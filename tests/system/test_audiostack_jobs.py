@@ -12,10 +12,10 @@ import pytest
 
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.hooks.audiostack import AudioStackHook
-from airflow_provider_audio.operators.audiostack import (
+from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
+from airflow_provider_audio.operators.audiostack_creator import (
     AudioStackBatchBuildOperator,
     AudioStackBriefOperator,
-    AudioStackBuildAudioformOperator,
     AudioStackStoryOperator,
 )
 from tests.system.conftest import OperatorRunner, patch_settings, sandbox_stats, xcom_of

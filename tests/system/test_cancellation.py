@@ -12,7 +12,7 @@ import pytest
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
 from airflow_provider_audio.hooks.audiostack import AudioStackHook
 from airflow_provider_audio.operators.aiozstream import AiozStreamUploadAudioOperator
-from airflow_provider_audio.triggers.audiostack import AudioStackAudioformTrigger
+from airflow_provider_audio.triggers.audiostack import AudioStackResourceTrigger
 from tests.system.conftest import patch_settings, sandbox_stats
 
 AUDIOFORM = {
@@ -64,8 +64,12 @@ async def test_trigger_stopped_early_says_what_it_could_not_cancel(
         audioform_id = AudioStackHook().submit_audioform(AUDIOFORM).audioform_id
     finally:
         patch_settings(sandbox_connections, build_seconds=0.5)
-    trigger = AudioStackAudioformTrigger(
-        conn_id="audiostack_default", audioform_id=audioform_id, poll_interval=0.1, deadline=time.time() + 30
+    trigger = AudioStackResourceTrigger(
+        conn_id="audiostack_default",
+        resource="audioform",
+        resource_ids=[audioform_id],
+        poll_interval=0.1,
+        deadline=time.time() + 30,
     )
     runner = asyncio.ensure_future(trigger.run().__anext__())
     await asyncio.sleep(0.5)
@@ -73,5 +77,5 @@ async def test_trigger_stopped_early_says_what_it_could_not_cancel(
     runner.cancel()
     await trigger.cleanup()
     out, err = capfd.readouterr()
-    assert f"Stopped waiting on {{'audioform_id': '{audioform_id}'}}" in out + err
+    assert f"Stopped waiting on audioform {audioform_id} before it ended" in out + err
     assert "no way to cancel" in out + err

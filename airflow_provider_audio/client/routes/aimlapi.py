@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from airflow_provider_audio.client.endpoint import Endpoint
-from airflow_provider_audio.client.service import ServiceSpec
+from airflow_provider_audio.client.endpoint import Endpoint, ServiceSpec
 
 SERVICE = ServiceSpec(
     name="aimlapi",
@@ -11,5 +10,5 @@ SERVICE = ServiceSpec(
     default_base_url="https://api.aimlapi.com",
 )
 
-GENERATE_AUDIO = Endpoint("generate_audio", "POST", "/v2/generate/audio", billed=True)
-GET_GENERATION = Endpoint("get_generation", "GET", "/v2/generate/audio")
+GENERATE_AUDIO = Endpoint("generate_audio", "POST", "/v2/generate/audio", resend_after_loss=False)
+GET_GENERATION = Endpoint("get_generation", "GET", "/v2/generate/audio", resend_after_loss=True)

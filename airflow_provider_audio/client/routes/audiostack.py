@@ -1,9 +1,21 @@
-"""AudioStack routes (vendor OpenAPI spec and official SDK: no ``/v2/`` prefix)."""
+"""AudioStack: its routes (vendor OpenAPI spec and official SDK: no ``/v2/`` prefix), and how the
+answers of every resource polled until ready read.
+
+Audioforms, batches, stories, speech, mixes, encodings and uploaded files all answer "still working"
+and "done" in their own shapes; :data:`POLLED_RESOURCES` maps each to its GET route and to the
+function that reads an answer into a :class:`BuildStatus`. The hook, its trigger and the operators
+use this table, so one trigger class waits on any of them.
+"""
 
 from __future__ import annotations
 
-from airflow_provider_audio.client.endpoint import Endpoint
-from airflow_provider_audio.client.service import ServiceSpec
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from airflow_provider_audio.client.endpoint import Endpoint, ServiceSpec
+from airflow_provider_audio.client.http import ApiResponse
 
 SERVICE = ServiceSpec(
     name="audiostack",
@@ -15,41 +27,269 @@ BUILDING = frozenset({202})
 
 # Audioform service. The spec writes "/audioforms/", the official SDK posts to "/audioforms"; the
 # SDK's form is what the service is known to answer in production.
-CREATE_AUDIOFORM = Endpoint("create_audioform", "POST", "/audioforms", billed=True)
-GET_AUDIOFORM = Endpoint("get_audioform", "GET", "/audioforms/{audioform_id}", pending_statuses=BUILDING)
-CREATE_BATCH = Endpoint("create_batch", "POST", "/audioforms/batches", billed=True)
-GET_BATCH = Endpoint("get_batch", "GET", "/audioforms/batches/{batch_id}", pending_statuses=BUILDING)
+CREATE_AUDIOFORM = Endpoint("create_audioform", "POST", "/audioforms", resend_after_loss=False)
+GET_AUDIOFORM = Endpoint(
+    "get_audioform", "GET", "/audioforms/{audioform_id}", resend_after_loss=True, pending_statuses=BUILDING
+)
+CREATE_BATCH = Endpoint("create_batch", "POST", "/audioforms/batches", resend_after_loss=False)
+GET_BATCH = Endpoint(
+    "get_batch", "GET", "/audioforms/batches/{batch_id}", resend_after_loss=True, pending_statuses=BUILDING
+)
 
 # Creator: briefs make ads (each an audioform), stories make long-form audio.
-CREATE_BRIEF = Endpoint("create_brief", "POST", "/creator/brief", billed=True)
-CREATE_STORY = Endpoint("create_story", "POST", "/creator/story", billed=True)
-GET_STORY = Endpoint("get_story", "GET", "/creator/story/{story_id}", pending_statuses=BUILDING)
+CREATE_BRIEF = Endpoint("create_brief", "POST", "/creator/brief", resend_after_loss=False)
+CREATE_STORY = Endpoint("create_story", "POST", "/creator/story", resend_after_loss=False)
+GET_STORY = Endpoint(
+    "get_story", "GET", "/creator/story/{story_id}", resend_after_loss=True, pending_statuses=BUILDING
+)
 
 # Files. A retried create would leave a second, empty file record behind.
-CREATE_FILE = Endpoint("create_file", "POST", "/files", billed=True)
-GET_FILE = Endpoint("get_file", "GET", "/files/{file_id}")
-UPDATE_FILE = Endpoint("update_file", "PATCH", "/files/{file_id}", idempotent=True)
-DELETE_FILE = Endpoint("delete_file", "DELETE", "/files/{file_id}")
-COPY_FILE = Endpoint("copy_file", "PUT", "/files/copy", idempotent=False)
-FILE_CATEGORIES = Endpoint("file_categories", "GET", "/files/file-categories")
+CREATE_FILE = Endpoint("create_file", "POST", "/files", resend_after_loss=False)
+GET_FILE = Endpoint("get_file", "GET", "/files/{file_id}", resend_after_loss=True)
+UPDATE_FILE = Endpoint("update_file", "PATCH", "/files/{file_id}", resend_after_loss=True)
+DELETE_FILE = Endpoint("delete_file", "DELETE", "/files/{file_id}", resend_after_loss=True)
+COPY_FILE = Endpoint("copy_file", "PUT", "/files/copy", resend_after_loss=False)
+FILE_CATEGORIES = Endpoint("file_categories", "GET", "/files/file-categories", resend_after_loss=True)
 
 # Only the seed describes usage analytics; no vendor material was found for this route.
-USAGE_ANALYTICS = Endpoint("usage_analytics", "GET", "/v2/analytics/usage", note="seed 000 only")
+USAGE_ANALYTICS = Endpoint(
+    "usage_analytics", "GET", "/v2/analytics/usage", resend_after_loss=True, note="seed 000 only"
+)
 
 # The classic pipeline (seed 001; official SDK): content -> speech -> production -> delivery.
-CREATE_SCRIPT = Endpoint("create_script", "POST", "/content/script", billed=True)
-GET_SCRIPT = Endpoint("get_script", "GET", "/content/script/{script_id}")
-GET_SCRIPT_VERSION = Endpoint("get_script_version", "GET", "/content/script/{script_id}/{version}")
-UPDATE_SCRIPT = Endpoint("update_script", "PUT", "/content/script")
-DELETE_SCRIPT = Endpoint("delete_script", "DELETE", "/content/script/{script_id}")
-LIST_SCRIPTS = Endpoint("list_scripts", "GET", "/content/scripts")
-CREATE_SPEECH = Endpoint("create_speech", "POST", "/speech/tts", billed=True, pending_statuses=BUILDING)
-GET_SPEECH = Endpoint("get_speech", "GET", "/speech/tts/{speech_id}", pending_statuses=BUILDING)
-CREATE_MIX = Endpoint("create_mix", "POST", "/production/mix", billed=True, pending_statuses=BUILDING)
-GET_MIX = Endpoint("get_mix", "GET", "/production/mix/{production_id}", pending_statuses=BUILDING)
-MIX_PRESETS = Endpoint("mix_presets", "GET", "/production/mix/presets")
-CREATE_ENCODING = Endpoint(
-    "create_encoding", "POST", "/delivery/encoder", billed=True, pending_statuses=BUILDING
+CREATE_SCRIPT = Endpoint("create_script", "POST", "/content/script", resend_after_loss=False)
+GET_SCRIPT = Endpoint("get_script", "GET", "/content/script/{script_id}", resend_after_loss=True)
+GET_SCRIPT_VERSION = Endpoint(
+    "get_script_version", "GET", "/content/script/{script_id}/{version}", resend_after_loss=True
 )
-GET_ENCODING = Endpoint("get_encoding", "GET", "/delivery/encoder/{encoder_id}", pending_statuses=BUILDING)
-ENCODER_PRESETS = Endpoint("encoder_presets", "GET", "/delivery/encoder/presets")
+UPDATE_SCRIPT = Endpoint("update_script", "PUT", "/content/script", resend_after_loss=True)
+DELETE_SCRIPT = Endpoint("delete_script", "DELETE", "/content/script/{script_id}", resend_after_loss=True)
+LIST_SCRIPTS = Endpoint("list_scripts", "GET", "/content/scripts", resend_after_loss=True)
+CREATE_SPEECH = Endpoint(
+    "create_speech", "POST", "/speech/tts", resend_after_loss=False, pending_statuses=BUILDING
+)
+GET_SPEECH = Endpoint(
+    "get_speech", "GET", "/speech/tts/{speech_id}", resend_after_loss=True, pending_statuses=BUILDING
+)
+CREATE_MIX = Endpoint(
+    "create_mix", "POST", "/production/mix", resend_after_loss=False, pending_statuses=BUILDING
+)
+GET_MIX = Endpoint(
+    "get_mix", "GET", "/production/mix/{production_id}", resend_after_loss=True, pending_statuses=BUILDING
+)
+MIX_PRESETS = Endpoint("mix_presets", "GET", "/production/mix/presets", resend_after_loss=True)
+CREATE_ENCODING = Endpoint(
+    "create_encoding", "POST", "/delivery/encoder", resend_after_loss=False, pending_statuses=BUILDING
+)
+GET_ENCODING = Endpoint(
+    "get_encoding", "GET", "/delivery/encoder/{encoder_id}", resend_after_loss=True, pending_statuses=BUILDING
+)
+ENCODER_PRESETS = Endpoint("encoder_presets", "GET", "/delivery/encoder/presets", resend_after_loss=True)
+
+
+class BuildState(enum.StrEnum):
+    """Where an AudioStack build stands."""
+
+    BUILDING = "building"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    def is_terminal(self) -> bool:
+        """Whether the build will not change any more."""
+        return self is not BuildState.BUILDING
+
+
+@dataclass(frozen=True)
+class BuildStatus:
+    """
+    One poll of a resource.
+
+    :param resource_id: the resource's id.
+    :param state: building, succeeded or failed.
+    :param message: the service's message.
+    :param result: what a finished resource carries (delivery, files, sections, items...).
+    :param errors: why it failed.
+    """
+
+    resource_id: str
+    state: BuildState
+    message: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+    errors: list[Any] = field(default_factory=list)
+
+    @property
+    def delivery(self) -> dict[str, Any]:
+        """``result.delivery`` of an audioform: uri, extension, encoderPreset, loudnessPreset, public."""
+        delivery = self.result.get("delivery")
+        return delivery if isinstance(delivery, dict) else {}
+
+    @property
+    def uri(self) -> str | None:
+        """The delivered file's URL, once built (audioform delivery, encoding or file URL)."""
+        uri = self.delivery.get("uri") or self.result.get("url")
+        return str(uri) if uri else None
+
+    def describe_errors(self) -> str:
+        """The errors as one readable line."""
+        texts = [
+            str(error.get("message", error)) if isinstance(error, Mapping) else str(error)
+            for error in self.errors
+        ]
+        return "; ".join(texts) or self.message or "no reason given"
+
+
+def _body(response: ApiResponse) -> dict[str, Any]:
+    return response.body if isinstance(response.body, dict) else {}
+
+
+def _data(body: Mapping[str, Any]) -> dict[str, Any]:
+    data = body.get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def audioform_status(resource_id: str, response: ApiResponse) -> BuildStatus:
+    """202 = building; 200 = built, unless ``data.errors`` is non-empty (a failed build)."""
+    body = _body(response)
+    message = str(body.get("message") or "")
+    if response.pending:
+        return BuildStatus(resource_id, BuildState.BUILDING, message)
+    data = _data(body)
+    errors = list(data.get("errors") or [])
+    result = data.get("result") if isinstance(data.get("result"), dict) else {}
+    assert isinstance(result, dict)
+    if errors:
+        return BuildStatus(resource_id, BuildState.FAILED, message, result, errors)
+    if not result.get("delivery"):
+        return BuildStatus(
+            resource_id, BuildState.FAILED, message or "build finished without a delivered file", result
+        )
+    return BuildStatus(resource_id, BuildState.SUCCEEDED, message, result)
+
+
+def batch_status(resource_id: str, response: ApiResponse) -> BuildStatus:
+    """
+    ``data.status`` is ``complete`` once every item has ended; items report their own outcome
+    (``audioformStatus``, ``audioformResult.delivery.uri``). A finished batch with failed items is
+    still a finished batch: the items say which failed.
+    """
+    data = _data(_body(response))
+    status = str(data.get("status") or "")
+    if response.pending or status != "complete":
+        return BuildStatus(resource_id, BuildState.BUILDING, f"batch is {status or 'pending'}")
+    items = []
+    for item in data.get("items") or []:
+        result = item.get("audioformResult")
+        delivery = result.get("delivery") if isinstance(result, dict) else None
+        uri = delivery.get("uri") if isinstance(delivery, dict) else None
+        item_status = str(item.get("audioformStatus") or "")
+        items.append(
+            {
+                "name": item.get("name"),
+                "audioform_id": item.get("audioformId"),
+                "status": "succeeded" if item_status == "complete" and uri else "failed",
+                "uri": uri,
+                "errors": list(item.get("errors") or []),
+            }
+        )
+    return BuildStatus(resource_id, BuildState.SUCCEEDED, "batch complete", {"items": items})
+
+
+def story_status(resource_id: str, response: ApiResponse) -> BuildStatus:
+    """HTTP 202 = building; HTTP 200 carries the real outcome in ``data.statusCode`` (500 = failed)."""
+    body = _body(response)
+    if response.pending:
+        return BuildStatus(resource_id, BuildState.BUILDING, str(body.get("message") or ""))
+    data = _data(body)
+    inner = int(data.get("statusCode") or 200)
+    message = str(data.get("message") or body.get("message") or "")
+    if inner >= 400:
+        return BuildStatus(
+            resource_id, BuildState.FAILED, message, errors=[{"message": message, "statusCode": inner}]
+        )
+    chapters = [
+        {
+            "audioform_id": (audioform.get("header") or {}).get("audioformId"),
+            "uri": (audioform.get("delivery") or {}).get("uri"),
+        }
+        for audioform in data.get("audioforms") or []
+    ]
+    return BuildStatus(
+        resource_id,
+        BuildState.SUCCEEDED,
+        message,
+        {"story_result": data.get("storyResult"), "audioforms": chapters},
+    )
+
+
+def _classic_status(resource_id: str, response: ApiResponse, keys: tuple[str, ...]) -> BuildStatus:
+    body = _body(response)
+    message = str(body.get("message") or "")
+    if response.pending:
+        return BuildStatus(resource_id, BuildState.BUILDING, message)
+    data = _data(body)
+    errors = list(data.get("errors") or [])
+    if errors or not any(data.get(key) for key in keys):
+        return BuildStatus(
+            resource_id, BuildState.FAILED, message or f"no {' or '.join(keys)} in the answer", data, errors
+        )
+    return BuildStatus(resource_id, BuildState.SUCCEEDED, message, data)
+
+
+def speech_status(resource_id: str, response: ApiResponse) -> BuildStatus:
+    """Text to speech: 202 until the sections are spoken; then ``data.sections[].url``."""
+    return _classic_status(resource_id, response, ("sections",))
+
+
+def mix_status(resource_id: str, response: ApiResponse) -> BuildStatus:
+    """A mix: 202 until mixed; then ``data.files[].url``."""
+    return _classic_status(resource_id, response, ("files",))
+
+
+def encoding_status(resource_id: str, response: ApiResponse) -> BuildStatus:
+    """An encoding: 202 until encoded; then ``data.url`` and ``data.format``."""
+    return _classic_status(resource_id, response, ("url",))
+
+
+# File statuses seen in vendor material: "uploaded" when the bytes arrived and were checked.
+FILE_READY_STATUS: Final = "uploaded"
+FILE_FAILED_STATUSES: Final = frozenset({"failed", "error", "rejected"})
+
+
+def file_status(resource_id: str, response: ApiResponse) -> BuildStatus:
+    """An uploaded file: ``status == "uploaded"`` once AudioStack has the bytes."""
+    body = _body(response)
+    item = _data(body) or body
+    status = str(item.get("status") or "")
+    if status == FILE_READY_STATUS:
+        return BuildStatus(resource_id, BuildState.SUCCEEDED, status, item)
+    if status in FILE_FAILED_STATUSES:
+        return BuildStatus(resource_id, BuildState.FAILED, status, item, [f"file status {status!r}"])
+    return BuildStatus(resource_id, BuildState.BUILDING, f"file is {status or 'pending'}", item)
+
+
+@dataclass(frozen=True)
+class PolledResource:
+    """
+    A resource polled until ready.
+
+    :param endpoint: its GET route.
+    :param id_param: the route's path parameter.
+    :param interpret: reads one answer.
+    :param version_header: sends the connection's ``version`` header (audioforms).
+    """
+
+    endpoint: Endpoint
+    id_param: str
+    interpret: Callable[[str, ApiResponse], BuildStatus]
+    version_header: bool = False
+
+
+POLLED_RESOURCES: Final[dict[str, PolledResource]] = {
+    "audioform": PolledResource(GET_AUDIOFORM, "audioform_id", audioform_status, version_header=True),
+    "batch": PolledResource(GET_BATCH, "batch_id", batch_status),
+    "story": PolledResource(GET_STORY, "story_id", story_status),
+    "speech": PolledResource(GET_SPEECH, "speech_id", speech_status),
+    "mix": PolledResource(GET_MIX, "production_id", mix_status),
+    "encoding": PolledResource(GET_ENCODING, "encoder_id", encoding_status),
+    "file": PolledResource(GET_FILE, "file_id", file_status),
+}

@@ -7,9 +7,10 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from airflow_provider_audio.client import AsyncApiClient, Endpoint, RetryPolicy
-from airflow_provider_audio.client.auth import bearer
+from airflow_provider_audio.client.endpoint import Endpoint
+from airflow_provider_audio.client.http import AsyncApiClient
 from airflow_provider_audio.client.routes import aimlapi
+from airflow_provider_audio.client.settings import ClientSettings, Credentials, RetryPolicy
 from airflow_provider_audio.exceptions import (
     AudioServiceNotFoundError,
     AudioServiceServerError,
@@ -19,8 +20,10 @@ from airflow_provider_audio.exceptions import (
 KEY = "aiml-key-77aa"
 BASE = "https://api.example.test"
 FAST = RetryPolicy(max_attempts=3, max_elapsed=10, initial_wait=0.01, max_wait=0.05, jitter=0)
-GET_ITEM = Endpoint("get_item", "GET", "/items/{item_id}", pending_statuses=frozenset({202}))
-CREATE_JOB = Endpoint("create_job", "POST", "/jobs", billed=True)
+GET_ITEM = Endpoint(
+    "get_item", "GET", "/items/{item_id}", resend_after_loss=True, pending_statuses=frozenset({202})
+)
+CREATE_JOB = Endpoint("create_job", "POST", "/jobs", resend_after_loss=False)
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -39,9 +42,8 @@ def scripted(*steps: httpx.Response | Exception) -> tuple[Handler, list[httpx.Re
 
 
 def make_client(handler: Handler) -> AsyncApiClient:
-    return AsyncApiClient(
-        aimlapi.SERVICE, BASE, bearer(KEY), retry_policy=FAST, transport=httpx.MockTransport(handler)
-    )
+    settings = ClientSettings(aimlapi.SERVICE, BASE, Credentials.bearer(KEY), retry_policy=FAST)
+    return AsyncApiClient(settings, transport=httpx.MockTransport(handler))
 
 
 async def test_sends_bearer_and_reads_pending() -> None:

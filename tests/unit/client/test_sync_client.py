@@ -9,9 +9,10 @@ import requests
 import requests_mock as rm
 import urllib3.exceptions
 
-from airflow_provider_audio.client import Endpoint, RetryPolicy, ServiceSpec, SyncApiClient
-from airflow_provider_audio.client.auth import api_key_header
+from airflow_provider_audio.client.endpoint import Endpoint, ServiceSpec
+from airflow_provider_audio.client.http import SyncApiClient
 from airflow_provider_audio.client.routes import aiozstream, audiostack
+from airflow_provider_audio.client.settings import ClientSettings, Credentials, RetryPolicy
 from airflow_provider_audio.exceptions import (
     AudioServiceAuthError,
     AudioServiceCreditsError,
@@ -24,12 +25,16 @@ from airflow_provider_audio.exceptions import (
 KEY = "sk-live-0123456789abcdef"
 BASE = "https://api.example.test"
 FAST = RetryPolicy(max_attempts=4, max_elapsed=10, initial_wait=0.01, max_wait=0.05, jitter=0)
-GET_ITEM = Endpoint("get_item", "GET", "/items/{item_id}", pending_statuses=frozenset({202}))
-CREATE_JOB = Endpoint("create_job", "POST", "/jobs", billed=True)
+GET_ITEM = Endpoint(
+    "get_item", "GET", "/items/{item_id}", resend_after_loss=True, pending_statuses=frozenset({202})
+)
+CREATE_JOB = Endpoint("create_job", "POST", "/jobs", resend_after_loss=False)
 
 
 def make_client(service: ServiceSpec = audiostack.SERVICE, policy: RetryPolicy = FAST) -> SyncApiClient:
-    return SyncApiClient(service, BASE, api_key_header("x-api-key", KEY), retry_policy=policy)
+    return SyncApiClient(
+        ClientSettings(service, BASE, Credentials.in_header("x-api-key", KEY), retry_policy=policy)
+    )
 
 
 def refused() -> requests.ConnectionError:

@@ -15,7 +15,8 @@ import pytest
 import requests
 import requests_mock as rm
 
-from airflow_provider_audio.client import AsyncApiClient, RetryPolicy
+from airflow_provider_audio.client.http import AsyncApiClient
+from airflow_provider_audio.client.settings import RetryPolicy
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceTransportError
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, MediaStatus
 from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger

@@ -10,7 +10,8 @@ import httpx
 import pytest
 import requests_mock as rm
 
-from airflow_provider_audio.client import AsyncApiClient, RetryPolicy
+from airflow_provider_audio.client.http import AsyncApiClient
+from airflow_provider_audio.client.settings import RetryPolicy
 from airflow_provider_audio.exceptions import AudioServiceCreditsError, AudioServiceServerError
 from airflow_provider_audio.hooks.aimlapi import AimlApiHook
 from airflow_provider_audio.hooks.audiopod import AudioPodHook

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_audio.client import ApiResponse
-from airflow_provider_audio.hooks.audiostack_status import POLLED_RESOURCES, BuildState
+from airflow_provider_audio.client.http import ApiResponse
+from airflow_provider_audio.client.routes.audiostack import POLLED_RESOURCES, BuildState
 
 
 def answer(status: int, body: dict[str, Any], pending: bool | None = None) -> ApiResponse:

@@ -9,12 +9,13 @@ import pytest
 import requests_mock as rm
 from airflow.sdk import Connection
 
-from airflow_provider_audio.client import Credentials
+from airflow_provider_audio.client.routes.audiostack import BuildState
+from airflow_provider_audio.client.settings import Credentials
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.hooks.aimlapi import AimlApiHook
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
 from airflow_provider_audio.hooks.audiopod import AudioPodHook
-from airflow_provider_audio.hooks.audiostack import AudioStackHook, BuildState
+from airflow_provider_audio.hooks.audiostack import AudioStackHook
 from airflow_provider_audio.hooks.base import AudioServiceHook, base_url_from_connection
 from tests.unit.conftest import AUDIOSTACK_TEST_URL, UNIT_KEY
 
@@ -160,7 +161,7 @@ def test_connection_extras_set_timeouts_and_retries(monkeypatch: pytest.MonkeyPa
     client = hook.get_conn()
     assert (client.timeouts.connect, client.timeouts.read) == (2, 0.5)
     assert (client.retry_policy.max_attempts, client.retry_policy.max_elapsed) == (2, 9)
-    from airflow_provider_audio.client import RetryPolicy
+    from airflow_provider_audio.client.settings import RetryPolicy
 
     explicit = AudioStackHook("audiostack_limits", retry_policy=RetryPolicy.no_retries()).get_conn()
     assert explicit.retry_policy.max_attempts == 1
@@ -181,7 +182,7 @@ def test_connection_limits_apply_to_a_download_from_a_fresh_hook(
 
     def fake_download(url: str, destination: Any, **kwargs: Any) -> Any:
         seen.update(kwargs)
-        from airflow_provider_audio.client.download import DownloadedFile
+        from airflow_provider_audio.client.files import DownloadedFile
 
         return DownloadedFile(path=str(destination), size_bytes=1, content_type=None)
 

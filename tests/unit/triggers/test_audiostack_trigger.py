@@ -1,4 +1,4 @@
-"""AudioStackAudioformTrigger: serialization, and every way a wait can end, over httpx.MockTransport."""
+"""AudioStackResourceTrigger on an audioform: serialization, and every way a wait can end, over httpx.MockTransport."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from airflow_provider_audio.client import AsyncApiClient
-from airflow_provider_audio.triggers.audiostack import AudioStackAudioformTrigger
+from airflow_provider_audio.client.http import AsyncApiClient
+from airflow_provider_audio.triggers.audiostack import AudioStackResourceTrigger
 from tests.unit.conftest import UNIT_KEY
 
 BUILT = {
@@ -58,17 +58,18 @@ def transport(monkeypatch: pytest.MonkeyPatch, audiostack_conn: str) -> Callable
     return install
 
 
-def make_trigger(deadline_in: float = 30.0, budget: int = 2) -> AudioStackAudioformTrigger:
-    return AudioStackAudioformTrigger(
+def make_trigger(deadline_in: float = 30.0, budget: int = 2) -> AudioStackResourceTrigger:
+    return AudioStackResourceTrigger(
         conn_id="audiostack_default",
-        audioform_id="af-1",
+        resource="audioform",
+        resource_ids=["af-1"],
         poll_interval=0.01,
         deadline=time.time() + deadline_in,
         max_consecutive_failures=budget,
     )
 
 
-async def first_event(trigger: AudioStackAudioformTrigger) -> dict[str, object]:
+async def first_event(trigger: AudioStackResourceTrigger) -> dict[str, object]:
     events = [event async for event in trigger.run()]
     assert len(events) == 1
     payload: dict[str, object] = events[0].payload
@@ -82,15 +83,22 @@ def test_serialization_round_trip_holds_no_secret() -> None:
     rebuilt = getattr(importlib.import_module(module_name), class_name)(**json.loads(json.dumps(kwargs)))
     assert rebuilt.serialize() == (classpath, kwargs)
     assert UNIT_KEY not in json.dumps(kwargs)
-    assert set(kwargs) == {"conn_id", "audioform_id", "poll_interval", "deadline", "max_consecutive_failures"}
+    assert set(kwargs) == {
+        "conn_id",
+        "resource",
+        "resource_ids",
+        "poll_interval",
+        "deadline",
+        "max_consecutive_failures",
+    }
 
 
 async def test_success_after_building(transport: Callable[..., list[httpx.Request]]) -> None:
     seen = transport((202, BUILDING), (202, BUILDING), (200, BUILT))
     event = await first_event(make_trigger())
     assert event["status"] == "success"
-    assert event["audioform_id"] == "af-1"
-    assert event["result"] == BUILT["data"]["result"]  # type: ignore[index]
+    assert event["resource_ids"] == ["af-1"]
+    assert event["result"]["items"]["af-1"]["result"] == BUILT["data"]["result"]  # type: ignore[index]
     assert len(seen) == 3
     assert all(request.headers["version"] == "2" for request in seen)
     assert seen[0].headers["x-api-key"] == UNIT_KEY
@@ -144,12 +152,16 @@ async def test_first_poll_waits_a_random_part_of_the_interval(
     seen = transport((202, BUILDING), (202, BUILDING), (200, BUILT))
     sleeps: list[tuple[float, int]] = []
 
-    async def record_sleep(self: AudioStackAudioformTrigger, seconds: float) -> None:
+    async def record_sleep(self: AudioStackResourceTrigger, seconds: float) -> None:
         sleeps.append((seconds, len(seen)))
 
-    monkeypatch.setattr(AudioStackAudioformTrigger, "_sleep", record_sleep)
-    trigger = AudioStackAudioformTrigger(
-        conn_id="audiostack_default", audioform_id="af-1", poll_interval=10.0, deadline=time.time() + 600
+    monkeypatch.setattr(AudioStackResourceTrigger, "_sleep", record_sleep)
+    trigger = AudioStackResourceTrigger(
+        conn_id="audiostack_default",
+        resource="audioform",
+        resource_ids=["af-1"],
+        poll_interval=10.0,
+        deadline=time.time() + 600,
     )
     assert (await first_event(trigger))["status"] == "success"
     first_delay, polls_before = sleeps[0]
@@ -162,9 +174,10 @@ async def test_first_poll_waits_a_random_part_of_the_interval(
         sleeps.clear()
         seen.clear()
         await first_event(
-            AudioStackAudioformTrigger(
+            AudioStackResourceTrigger(
                 conn_id="audiostack_default",
-                audioform_id="af-1",
+                resource="audioform",
+                resource_ids=["af-1"],
                 poll_interval=10.0,
                 deadline=time.time() + 600,
             )
@@ -178,7 +191,7 @@ def test_loading_a_trigger_class_does_the_first_requests_one_time_work() -> None
     probe = (
         "import sys\n"
         "import airflow_provider_audio.triggers.audiostack\n"
-        "from airflow_provider_audio.client.shared_http import shared_ssl_context\n"
+        "from airflow_provider_audio.client.pool import shared_ssl_context\n"
         "print('anyio._backends._asyncio' in sys.modules, shared_ssl_context.cache_info().currsize)\n"
     )
     output = subprocess.run(

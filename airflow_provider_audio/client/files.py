@@ -1,4 +1,5 @@
-"""Streaming a delivered file to a local path or an ``ObjectStoragePath`` without ever leaving a partial.
+"""Files at public URLs: delivered audio streamed to a path without ever leaving a partial, the
+typed error for a failed request to such a URL, and the duration of a WAV file.
 
 The bytes go to a hidden temporary name beside the destination and are renamed into place only
 when the byte count matches what the server announced, so a reader never sees half a file.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,10 +19,9 @@ from urllib.parse import urlparse
 import requests
 from tenacity import Retrying
 
-from airflow_provider_audio.client.endpoint import Endpoint
-from airflow_provider_audio.client.messages import error_for_file_response
-from airflow_provider_audio.client.retry import RetryPolicy, tenacity_arguments
-from airflow_provider_audio.client.timeouts import Timeouts
+from airflow_provider_audio.client.errors import error_for_status
+from airflow_provider_audio.client.http import parse_body, retry_arguments
+from airflow_provider_audio.client.settings import RetryPolicy, Timeouts
 from airflow_provider_audio.exceptions import AudioServiceError, AudioServiceTransportError
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
 # Large enough that per-chunk overhead vanishes, small enough that memory stays flat.
 DOWNLOAD_CHUNK_BYTES = 1024 * 1024
-
-_DOWNLOAD = Endpoint(name="download_delivered_file", method="GET", route="{url}")
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,8 @@ def download_file(
     """
     target = as_destination(destination)
     http = session or requests.Session()
-    retrying = Retrying(**tenacity_arguments(retry_policy or RetryPolicy(), _DOWNLOAD))
+    # A GET of a file: sending it again after a lost answer does no harm.
+    retrying = Retrying(**retry_arguments(retry_policy or RetryPolicy(), resend_after_loss=True))
     result: DownloadedFile = retrying(
         _download_once, http, url, target, service, timeouts or Timeouts(), chunk_bytes
     )
@@ -141,3 +141,36 @@ def _remove_quietly(path: Any) -> None:
             path.unlink()
     except OSError:
         pass
+
+
+def error_for_file_response(*, service: str, method: str, route: str, response: Any) -> AudioServiceError:
+    """
+    The typed error for a failed request to a file URL (a delivery, a presigned upload), made with
+    ``requests`` outside the API client; such URLs speak plain HTTP and honour ``Retry-After`` only.
+
+    :param response: the ``requests.Response`` with an error status.
+    """
+    return error_for_status(
+        service=service,
+        method=method,
+        route=route,
+        status=response.status_code,
+        headers=response.headers,
+        body=parse_body(response.content),
+        retry_after_headers=("Retry-After",),
+    )
+
+
+def wav_duration_seconds(path: Any) -> float | None:
+    """
+    The duration of a WAV file at ``path`` (a local path or an ``ObjectStoragePath``).
+
+    :return: seconds, or ``None`` when the file is not a WAV file.
+    """
+    try:
+        with path.open("rb") as handle, wave.open(handle, "rb") as reader:
+            frames = reader.getnframes()
+            rate = reader.getframerate()
+    except (wave.Error, EOFError):
+        return None
+    return frames / rate if rate else None

@@ -22,16 +22,6 @@ _REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "request-id", "x-corr
 _MAX_MESSAGE_CHARS = 2000
 
 
-def parse_body(content: bytes) -> Any:
-    """The body as JSON when it is JSON, else as text (``None`` when empty)."""
-    if not content:
-        return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return content.decode("utf-8", errors="replace")
-
-
 def api_message(body: Any) -> str:
     """
     The service's own error message, from any of the four services' error shapes.
@@ -139,21 +129,3 @@ def error_for_status(
     if status == 404:
         return AudioServiceNotFoundError(**kwargs)
     return AudioServiceRequestError(**kwargs)
-
-
-def error_for_file_response(*, service: str, method: str, route: str, response: Any) -> AudioServiceError:
-    """
-    The typed error for a failed request to a file URL (a delivery, a presigned upload), made with
-    ``requests`` outside the API client; such URLs speak plain HTTP and honour ``Retry-After`` only.
-
-    :param response: the ``requests.Response`` with an error status.
-    """
-    return error_for_status(
-        service=service,
-        method=method,
-        route=route,
-        status=response.status_code,
-        headers=response.headers,
-        body=parse_body(response.content),
-        retry_after_headers=("Retry-After",),
-    )
