@@ -76,8 +76,8 @@ def get_provider_info() -> dict[str, Any]:
             for conn_type, hook_class in _HOOK_CLASSES.items()
         ],
         "extra-links": [
-            f"{_PACKAGE}.links.audiostack.AudioStackAudioLink",
-            f"{_PACKAGE}.links.audiostack.AudioStackPlatformLink",
-            f"{_PACKAGE}.links.aiozstream.AiozStreamPlayerLink",
+            f"{_PACKAGE}.operators.audiostack.AudioStackAudioLink",
+            f"{_PACKAGE}.operators.audiostack.AudioStackPlatformLink",
+            f"{_PACKAGE}.operators.aiozstream.AiozStreamPlayerLink",
         ],
     }

@@ -273,7 +273,7 @@ async def measure_costs(url: str, audioform_id: str, samples: int) -> dict[str, 
     """CPU ms and RSS KiB of each piece a trigger pays, each measured ``samples`` times in a row."""
     import httpx
 
-    from airflow_provider_audio.client.settings import RetryPolicy
+    from airflow_provider_audio.client.service import RetryPolicy
     from airflow_provider_audio.hooks.audiostack import AudioStackHook
 
     results: dict[str, Any] = {}

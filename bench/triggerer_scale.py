@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_provider_audio.client.pool import POOL_LIMITS
+from airflow_provider_audio.client.http import POOL_LIMITS
 from bench.common import (
     KEY,
     OUT,

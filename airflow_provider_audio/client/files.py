@@ -21,7 +21,7 @@ from tenacity import Retrying
 
 from airflow_provider_audio.client.errors import error_for_status
 from airflow_provider_audio.client.http import parse_body, retry_arguments
-from airflow_provider_audio.client.settings import RetryPolicy, Timeouts
+from airflow_provider_audio.client.service import RetryPolicy, Timeouts
 from airflow_provider_audio.exceptions import AudioServiceError, AudioServiceTransportError
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
 from airflow_provider_audio.client.routes import aimlapi as routes
-from airflow_provider_audio.client.settings import Credentials
+from airflow_provider_audio.client.service import Credentials
 from airflow_provider_audio.defaults import AIMLAPI_CONN_ID
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceNotFoundError
 from airflow_provider_audio.hooks.base import AudioServiceHook

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
 from airflow_provider_audio.client.routes import audiopod as routes
-from airflow_provider_audio.client.settings import Credentials
+from airflow_provider_audio.client.service import Credentials
 from airflow_provider_audio.defaults import AUDIOPOD_CONN_ID
 from airflow_provider_audio.defaults import PREVIEW_FORMATS as PREVIEW_FORMATS
 from airflow_provider_audio.exceptions import AudioInputError

@@ -11,7 +11,7 @@ from airflow_provider_audio.client.files import DownloadedFile
 from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
 from airflow_provider_audio.client.routes import audiostack as routes
 from airflow_provider_audio.client.routes.audiostack import POLLED_RESOURCES, BuildStatus, PolledResource
-from airflow_provider_audio.client.settings import ClientSettings, Credentials
+from airflow_provider_audio.client.service import ClientSettings, Credentials
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID, MAX_BATCH_ITEMS
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.hooks.audiostack_classic import AudioStackClassicMixin

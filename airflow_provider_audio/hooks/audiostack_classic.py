@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_provider_audio.client.endpoint import Endpoint
 from airflow_provider_audio.client.http import ApiResponse
 from airflow_provider_audio.client.routes import audiostack as routes
+from airflow_provider_audio.client.service import Endpoint
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.models.audiostack_classic import (
     EncodeRequest,

@@ -9,10 +9,15 @@ from urllib.parse import urlsplit, urlunsplit
 from airflow.sdk import BaseHook
 from airflow.sdk.log import amask_secret, mask_secret
 
-from airflow_provider_audio.client.endpoint import ServiceSpec
 from airflow_provider_audio.client.files import DownloadedFile, download_file
 from airflow_provider_audio.client.http import AsyncApiClient, SyncApiClient
-from airflow_provider_audio.client.settings import ClientSettings, Credentials, RetryPolicy, Timeouts
+from airflow_provider_audio.client.service import (
+    ClientSettings,
+    Credentials,
+    RetryPolicy,
+    ServiceSpec,
+    Timeouts,
+)
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceError
 
 if TYPE_CHECKING:

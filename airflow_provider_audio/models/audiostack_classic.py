@@ -6,7 +6,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
 
-from airflow_provider_audio.models.presets import (
+from airflow_provider_audio.models.audioform import (
     DOCUMENTED_ENCODER_PRESET_COUNT,
     DOCUMENTED_LOUDNESS_PRESET_COUNT,
     KNOWN_ENCODER_PRESETS,

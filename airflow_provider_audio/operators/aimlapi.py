@@ -9,19 +9,29 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_audio.defaults import AIMLAPI_CONN_ID
 from airflow_provider_audio.exceptions import AudioJobFailedError
-from airflow_provider_audio.operators.job import AudioJobOperator, Job
-from airflow_provider_audio.operators.service_hooks import AimlApiOperatorMixin
+from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin
 
 # Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
 
+    from airflow_provider_audio.hooks.aimlapi import AimlApiHook
     from airflow_provider_audio.models.aimlapi import StableAudioRequest
     from airflow_provider_audio.triggers.aimlapi import AimlApiGenerationTrigger
 
 # AIML API's own example polls every 10 s; a 47 s clip takes about a minute to generate.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_GENERATION_TIMEOUT = timedelta(minutes=30)
+
+
+class AimlApiOperatorMixin(ServiceHookMixin["AimlApiHook"]):
+    """``hook``: the AIML API hook of ``conn_id``."""
+
+    @staticmethod
+    def hook_class() -> type[AimlApiHook]:
+        from airflow_provider_audio.hooks.aimlapi import AimlApiHook
+
+        return AimlApiHook
 
 
 class AimlApiGenerateAudioOperator(AimlApiOperatorMixin, AudioJobOperator):

@@ -1,4 +1,5 @@
-"""AIOZ Stream operators: publish audio (chunked, verified, resumable), update and delete media."""
+"""AIOZ Stream operators: publish audio (chunked, verified, resumable), update and delete media;
+the player link."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import BaseOperator, BaseOperatorLink
 
 from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
 from airflow_provider_audio.exceptions import (
@@ -17,15 +18,14 @@ from airflow_provider_audio.exceptions import (
     AudioServiceError,
     AudioServiceNotFoundError,
 )
-from airflow_provider_audio.links.aiozstream import PLAYER_URL_XCOM_KEY, AiozStreamPlayerLink
-from airflow_provider_audio.operators.job import AudioJobOperator, Job
-from airflow_provider_audio.operators.service_hooks import AiozStreamOperatorMixin
+from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin
 from airflow_provider_audio.upload.parts import DEFAULT_PART_SIZE, check_part_size
 
 # Hooks, models, triggers and upload sources are imported in methods: DAG files parse without the
 # HTTP client and models.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
+    from airflow.sdk.types import TaskInstanceKey
 
     from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, Media, UploadProgress
     from airflow_provider_audio.models.aiozstream import CreateMediaRequest
@@ -47,6 +47,32 @@ def metadata_pairs(metadata: Mapping[str, Any] | list[dict[str, Any]] | None) ->
     if isinstance(metadata, Mapping):
         return [{"key": str(key), "value": value} for key, value in metadata.items()]
     return list(metadata)
+
+
+# The XCom key under which operators keep the media's player page for this link.
+PLAYER_URL_XCOM_KEY = "player_url"
+
+
+class AiozStreamPlayerLink(BaseOperatorLink):
+    """The published media's player page."""
+
+    name = "AIOZ Stream player"
+
+    def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
+        from airflow.sdk.execution_time.xcom import XCom
+
+        url = XCom.get_value(ti_key=ti_key, key=PLAYER_URL_XCOM_KEY)
+        return str(url) if url else ""
+
+
+class AiozStreamOperatorMixin(ServiceHookMixin["AiozStreamHook"]):
+    """``hook``: the AIOZ Stream hook of ``conn_id``."""
+
+    @staticmethod
+    def hook_class() -> type[AiozStreamHook]:
+        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+
+        return AiozStreamHook
 
 
 class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):

@@ -11,8 +11,7 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AUDIOPOD_CONN_ID, PREVIEW_FORMATS
 from airflow_provider_audio.exceptions import AudioServiceNotFoundError
-from airflow_provider_audio.operators.job import AudioJobOperator, Job
-from airflow_provider_audio.operators.service_hooks import AudioPodOperatorMixin
+from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin
 
 # Hooks, models, triggers and samples are imported in methods: DAG files parse without the HTTP
 # client and models.
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context, ObjectStoragePath
 
+    from airflow_provider_audio.hooks.audiopod import AudioPodHook
     from airflow_provider_audio.triggers.audiopod import AudioPodVoiceTrainingTrigger
     from airflow_provider_audio.voice_samples import VoiceSample
 
@@ -29,6 +29,16 @@ if TYPE_CHECKING:
 # The official SDK polls training every 3 s; a clone takes minutes, so 10 s costs little latency.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_TRAINING_TIMEOUT = timedelta(hours=1)
+
+
+class AudioPodOperatorMixin(ServiceHookMixin["AudioPodHook"]):
+    """``hook``: the AudioPod hook of ``conn_id``."""
+
+    @staticmethod
+    def hook_class() -> type[AudioPodHook]:
+        from airflow_provider_audio.hooks.audiopod import AudioPodHook
+
+        return AudioPodHook
 
 
 class AudioPodCreateVoiceOperator(AudioPodOperatorMixin, AudioJobOperator):

@@ -1,4 +1,5 @@
-"""AudioStack jobs: the base of every AudioStack operator that waits on a build, and the audioform build."""
+"""AudioStack jobs: the base of every AudioStack operator that waits on a build, the audioform build,
+and their extra links."""
 
 from __future__ import annotations
 
@@ -7,20 +8,18 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow.sdk import BaseOperatorLink
+
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
 from airflow_provider_audio.exceptions import AudioJobFailedError
-from airflow_provider_audio.links.audiostack import (
-    AUDIO_URI_XCOM_KEY,
-    AudioStackAudioLink,
-    AudioStackPlatformLink,
-)
-from airflow_provider_audio.operators.job import AudioJobOperator, Job
-from airflow_provider_audio.operators.service_hooks import AudioStackOperatorMixin
+from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin
 
 # Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
-    from airflow.sdk import Context, ObjectStoragePath, XComArg
+    from airflow.sdk import BaseOperator, Context, ObjectStoragePath, XComArg
+    from airflow.sdk.types import TaskInstanceKey
 
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
     from airflow_provider_audio.models.audioform import Audioform
     from airflow_provider_audio.triggers.audiostack import AudioStackResourceTrigger
 
@@ -28,6 +27,41 @@ if TYPE_CHECKING:
 # polling every 10 s keeps the added latency small for one cheap GET per job per 10 s.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_JOB_TIMEOUT = timedelta(hours=1)
+
+# The XCom key under which operators keep the delivered file's URL for this link.
+AUDIO_URI_XCOM_KEY = "audio_uri"
+PLATFORM_URL = "https://platform.audiostack.ai"
+
+
+class AudioStackAudioLink(BaseOperatorLink):
+    """The delivered audio file of a build, once the build has finished."""
+
+    name = "AudioStack audio"
+
+    def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
+        from airflow.sdk.execution_time.xcom import XCom
+
+        uri = XCom.get_value(ti_key=ti_key, key=AUDIO_URI_XCOM_KEY)
+        return str(uri) if uri else ""
+
+
+class AudioStackPlatformLink(BaseOperatorLink):
+    """The AudioStack platform, where builds and credits can be inspected."""
+
+    name = "AudioStack platform"
+
+    def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
+        return PLATFORM_URL
+
+
+class AudioStackOperatorMixin(ServiceHookMixin["AudioStackHook"]):
+    """``hook``: the AudioStack hook of ``conn_id``."""
+
+    @staticmethod
+    def hook_class() -> type[AudioStackHook]:
+        from airflow_provider_audio.hooks.audiostack import AudioStackHook
+
+        return AudioStackHook
 
 
 class AudioStackJobOperator(AudioStackOperatorMixin, AudioJobOperator):

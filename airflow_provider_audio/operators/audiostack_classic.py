@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
-from airflow_provider_audio.operators.audiostack import AudioStackJobOperator
-from airflow_provider_audio.operators.service_hooks import AudioStackOperatorMixin
+from airflow_provider_audio.operators.audiostack import AudioStackJobOperator, AudioStackOperatorMixin
 
 # Hooks and models are imported in methods: DAG files parse without the HTTP client and models.
 if TYPE_CHECKING:

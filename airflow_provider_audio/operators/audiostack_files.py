@@ -11,8 +11,7 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
 from airflow_provider_audio.exceptions import AudioServiceNotFoundError
-from airflow_provider_audio.operators.audiostack import AudioStackJobOperator
-from airflow_provider_audio.operators.service_hooks import AudioStackOperatorMixin
+from airflow_provider_audio.operators.audiostack import AudioStackJobOperator, AudioStackOperatorMixin
 
 # The hook and upload sources are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:

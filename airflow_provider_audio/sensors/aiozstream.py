@@ -10,7 +10,7 @@ from airflow.sdk import BaseSensorOperator, conf
 
 from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
 from airflow_provider_audio.exceptions import AudioJobFailedError
-from airflow_provider_audio.links.aiozstream import PLAYER_URL_XCOM_KEY, AiozStreamPlayerLink
+from airflow_provider_audio.operators.aiozstream import PLAYER_URL_XCOM_KEY, AiozStreamPlayerLink
 
 # The hook and trigger are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Unpack
 
-from airflow_provider_audio.client.settings import RetryPolicy
+from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.hooks.aimlapi import AimlApiHook, GenerationStatus
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult, WaitArguments

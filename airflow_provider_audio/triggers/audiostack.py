@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Unpack
 
 from airflow_provider_audio.client.routes.audiostack import POLLED_RESOURCES, BuildState, BuildStatus
-from airflow_provider_audio.client.settings import RetryPolicy
+from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.hooks.audiostack import AudioStackHook
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult, WaitArguments

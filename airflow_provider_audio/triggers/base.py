@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_audio.client.pool import preload_async_path
-from airflow_provider_audio.client.settings import RetryPolicy
+from airflow_provider_audio.client.http import preload_async_path
+from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.defaults import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from airflow_provider_audio.exceptions import AudioServiceError
 

@@ -10,7 +10,7 @@ from tenacity import Retrying
 
 from airflow_provider_audio.client.files import error_for_file_response
 from airflow_provider_audio.client.http import retry_arguments
-from airflow_provider_audio.client.settings import RetryPolicy, Timeouts
+from airflow_provider_audio.client.service import RetryPolicy, Timeouts
 from airflow_provider_audio.exceptions import AudioServiceTransportError
 
 if TYPE_CHECKING:

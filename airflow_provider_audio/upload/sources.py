@@ -18,7 +18,7 @@ from tenacity import Retrying
 
 from airflow_provider_audio.client.files import as_destination, error_for_file_response
 from airflow_provider_audio.client.http import retry_arguments
-from airflow_provider_audio.client.settings import RetryPolicy, Timeouts
+from airflow_provider_audio.client.service import RetryPolicy, Timeouts
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceTransportError
 
 if TYPE_CHECKING:

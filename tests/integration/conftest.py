@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import pytest
 import requests
 
-from airflow_provider_audio.client.endpoint import Endpoint
 from airflow_provider_audio.client.http import ApiResponse
 from airflow_provider_audio.client.routes.audiostack import BuildState, BuildStatus
-from airflow_provider_audio.client.settings import RetryPolicy
+from airflow_provider_audio.client.service import Endpoint, RetryPolicy
 from airflow_provider_audio.hooks.audiostack import AudioStackHook
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from tests.conftest import SANDBOX_KEY

@@ -19,7 +19,7 @@ import pytest
 from airflow_provider_audio.client.routes import aiozstream as aioz_routes
 from airflow_provider_audio.client.routes import audiostack as routes
 from airflow_provider_audio.client.routes.audiostack import BuildState, BuildStatus
-from airflow_provider_audio.client.settings import RetryPolicy, Timeouts
+from airflow_provider_audio.client.service import RetryPolicy, Timeouts
 from airflow_provider_audio.exceptions import (
     AudioServiceRateLimitError,
     AudioServiceServerError,

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from airflow_provider_audio.client.pool import (
+from airflow_provider_audio.client.http import (
     _no_cookies,
     acquire_shared_pool,
     release_shared_pool,
     shared_pool_users,
 )
 from airflow_provider_audio.client.routes.audiostack import BuildState
-from airflow_provider_audio.client.settings import RetryPolicy, Timeouts
+from airflow_provider_audio.client.service import RetryPolicy, Timeouts
 from airflow_provider_audio.exceptions import AudioServiceAuthError, AudioServiceTransportError
 from airflow_provider_audio.hooks.audiostack import AudioStackHook
 from tests.integration.conftest import VALID_AUDIOFORM, WRONG_KEY, HookFactory, SandboxAdmin, set_connection
@@ -90,7 +90,7 @@ async def test_requests_beyond_the_in_flight_limit_wait_their_turn(
     monkeypatch: pytest.MonkeyPatch, audiostack_conn: str, make_hook: HookFactory
 ) -> None:
     """With two slots, 12 concurrent polls all succeed, never more than two in flight at once."""
-    monkeypatch.setattr("airflow_provider_audio.client.pool.MAX_REQUESTS_IN_FLIGHT", 2)
+    monkeypatch.setattr("airflow_provider_audio.client.http.MAX_REQUESTS_IN_FLIGHT", 2)
     submitted = await asyncio.to_thread(AudioStackHook(audiostack_conn).submit_audioform, VALID_AUDIOFORM)
     hooks = [make_hook(AudioStackHook, audiostack_conn) for _ in range(12)]
     pool = acquire_shared_pool()
@@ -120,7 +120,7 @@ async def test_requests_beyond_the_in_flight_limit_wait_their_turn(
 async def test_no_free_slot_in_time_is_a_transport_error_with_nothing_sent(
     monkeypatch: pytest.MonkeyPatch, audiostack_conn: str, make_hook: HookFactory, admin: SandboxAdmin
 ) -> None:
-    monkeypatch.setattr("airflow_provider_audio.client.pool.MAX_REQUESTS_IN_FLIGHT", 1)
+    monkeypatch.setattr("airflow_provider_audio.client.http.MAX_REQUESTS_IN_FLIGHT", 1)
     pool = acquire_shared_pool()
     await pool.turns.acquire()  # the only slot, held by someone else
     try:

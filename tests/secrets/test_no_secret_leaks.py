@@ -168,7 +168,7 @@ def test_serialized_trigger_kwargs_hold_no_key(canary_sandbox: SandboxServer) ->
 
 def test_exception_texts_hold_no_key(canary_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every kind of failure a hook raises: wrong key, not found, refused input, transport error."""
-    from airflow_provider_audio.client.settings import RetryPolicy
+    from airflow_provider_audio.client.service import RetryPolicy
     from airflow_provider_audio.exceptions import AudioServiceError
     from airflow_provider_audio.hooks.aimlapi import AimlApiHook
     from airflow_provider_audio.hooks.aiozstream import AiozStreamHook

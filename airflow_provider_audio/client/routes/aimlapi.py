@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow_provider_audio.client.endpoint import Endpoint, ServiceSpec
+from airflow_provider_audio.client.service import Endpoint, ServiceSpec
 
 SERVICE = ServiceSpec(
     name="aimlapi",

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from airflow_provider_audio.client.endpoint import Endpoint, ServiceSpec
 from airflow_provider_audio.client.http import ApiResponse
+from airflow_provider_audio.client.service import Endpoint, ServiceSpec
 
 SERVICE = ServiceSpec(
     name="audiostack",

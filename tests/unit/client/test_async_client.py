@@ -7,10 +7,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from airflow_provider_audio.client.endpoint import Endpoint
 from airflow_provider_audio.client.http import AsyncApiClient
 from airflow_provider_audio.client.routes import aimlapi
-from airflow_provider_audio.client.settings import ClientSettings, Credentials, RetryPolicy
+from airflow_provider_audio.client.service import ClientSettings, Credentials, Endpoint, RetryPolicy
 from airflow_provider_audio.exceptions import (
     AudioServiceNotFoundError,
     AudioServiceServerError,

@@ -8,7 +8,7 @@ import pytest
 import requests_mock as rm
 
 from airflow_provider_audio.client.files import download_file
-from airflow_provider_audio.client.settings import RetryPolicy
+from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.exceptions import AudioServiceNotFoundError, AudioServiceTransportError
 
 URL = "https://cdn.example.test/files/abc.wav?signature=SECRETSIG"

@@ -9,10 +9,15 @@ import requests
 import requests_mock as rm
 import urllib3.exceptions
 
-from airflow_provider_audio.client.endpoint import Endpoint, ServiceSpec
 from airflow_provider_audio.client.http import SyncApiClient
 from airflow_provider_audio.client.routes import aiozstream, audiostack
-from airflow_provider_audio.client.settings import ClientSettings, Credentials, RetryPolicy
+from airflow_provider_audio.client.service import (
+    ClientSettings,
+    Credentials,
+    Endpoint,
+    RetryPolicy,
+    ServiceSpec,
+)
 from airflow_provider_audio.exceptions import (
     AudioServiceAuthError,
     AudioServiceCreditsError,

@@ -16,7 +16,7 @@ import requests
 import requests_mock as rm
 
 from airflow_provider_audio.client.http import AsyncApiClient
-from airflow_provider_audio.client.settings import RetryPolicy
+from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceTransportError
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, MediaStatus
 from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger

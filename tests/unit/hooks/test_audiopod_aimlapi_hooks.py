@@ -11,7 +11,7 @@ import pytest
 import requests_mock as rm
 
 from airflow_provider_audio.client.http import AsyncApiClient
-from airflow_provider_audio.client.settings import RetryPolicy
+from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.exceptions import AudioServiceCreditsError, AudioServiceServerError
 from airflow_provider_audio.hooks.aimlapi import AimlApiHook
 from airflow_provider_audio.hooks.audiopod import AudioPodHook

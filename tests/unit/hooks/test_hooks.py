@@ -10,7 +10,7 @@ import requests_mock as rm
 from airflow.sdk import Connection
 
 from airflow_provider_audio.client.routes.audiostack import BuildState
-from airflow_provider_audio.client.settings import Credentials
+from airflow_provider_audio.client.service import Credentials
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.hooks.aimlapi import AimlApiHook
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
@@ -161,7 +161,7 @@ def test_connection_extras_set_timeouts_and_retries(monkeypatch: pytest.MonkeyPa
     client = hook.get_conn()
     assert (client.timeouts.connect, client.timeouts.read) == (2, 0.5)
     assert (client.retry_policy.max_attempts, client.retry_policy.max_elapsed) == (2, 9)
-    from airflow_provider_audio.client.settings import RetryPolicy
+    from airflow_provider_audio.client.service import RetryPolicy
 
     explicit = AudioStackHook("audiostack_limits", retry_policy=RetryPolicy.no_retries()).get_conn()
     assert explicit.retry_policy.max_attempts == 1

@@ -191,7 +191,7 @@ def test_loading_a_trigger_class_does_the_first_requests_one_time_work() -> None
     probe = (
         "import sys\n"
         "import airflow_provider_audio.triggers.audiostack\n"
-        "from airflow_provider_audio.client.pool import shared_ssl_context\n"
+        "from airflow_provider_audio.client.http import shared_ssl_context\n"
         "print('anyio._backends._asyncio' in sys.modules, shared_ssl_context.cache_info().currsize)\n"
     )
     output = subprocess.run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests_mock as rm
 
-from airflow_provider_audio.client.settings import RetryPolicy
+from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.exceptions import AudioServiceNotFoundError, AudioServiceTransportError
 from airflow_provider_audio.upload.sources import HttpSource, read_exactly
 

@@ -1,11 +1,13 @@
-"""The one path every operator that submits a remote job and waits on it follows."""
+"""What the provider's operators share: how they reach their service's hook, and the one path
+every operator that submits a remote job and waits on it follows."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from airflow.sdk import BaseOperator, conf
 
@@ -15,10 +17,33 @@ from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedErr
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_provider_audio.hooks.base import AudioServiceHook
     from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult
 
 # A job's state in the task state store: its ids (JSON), plus what the path below keeps there.
 Job = dict[str, Any]
+
+HookT = TypeVar("HookT", bound="AudioServiceHook")
+
+
+class ServiceHookMixin(Generic[HookT]):
+    """
+    ``self.hook``: the service's hook of ``self.conn_id``, made once per task. Each service's
+    operator module has a mixin that names its hook class, imported when a task first needs it:
+    DAG files that use the operators parse without the HTTP client.
+    """
+
+    conn_id: str
+
+    @staticmethod
+    def hook_class() -> type[HookT]:
+        """The hook class (imported here, when a task first needs it)."""
+        raise NotImplementedError
+
+    @cached_property
+    def hook(self) -> HookT:
+        """The hook of ``conn_id``, made once per task."""
+        return self.hook_class()(self.conn_id)
 
 
 class AudioJobOperator(BaseOperator):
