@@ -14,7 +14,8 @@ from airflow_provider_audio.exceptions import AudioInputError
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
-# AudioPod's guidance (seed 003): 10-60 s of clean speech per sample, WAV/MP3/M4A, 2-5 samples.
+# AudioPod's guidance (https://docs.audiopod.ai, voice cloning): 10-60 s of clean speech per sample,
+# WAV/MP3/M4A, 2-5 samples.
 SAMPLE_FORMATS: Final = {"wav": "audio/wav", "mp3": "audio/mpeg", "m4a": "audio/mp4"}
 RECOMMENDED_SECONDS: Final = (10.0, 60.0)
 RECOMMENDED_MAX_SAMPLES: Final = 5

@@ -221,7 +221,8 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
         return str(story_id)
 
     def usage(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The organisation's usage report (``GET /v2/analytics/usage``, known from the seed only)."""
+        """The organisation's usage report (``GET /v2/analytics/usage``, documented only at
+        https://docs.audiostack.ai/reference/getanalyticsusage)."""
         return self.get_conn().call(routes.USAGE_ANALYTICS, params=dict(params or {})).json_object()
 
     def download_delivered_file(

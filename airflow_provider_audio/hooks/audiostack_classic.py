@@ -1,4 +1,5 @@
-"""AudioStack's classic pipeline: scripts, text to speech, mixing and encoding (seed 001)."""
+"""AudioStack's classic pipeline: scripts, text to speech, mixing and encoding
+(https://docs.audiostack.ai/docs/architecture and the official SDK)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """
 AIOZ Stream audio media: the create body, its qualities, updates and list filters.
 
-The rules are the vendor's audio documentation (seed 002): ``type`` is ``audio``; a quality's
+The rules are the vendor's audio documentation (AIOZ Stream API reference, Media > Audio; spec
+of https://github.com/AIOZNetwork/aioz-stream-go-client): ``type`` is ``audio``; a quality's
 resolution is a preset (standard, good, highest, lossless); HLS goes in ``mpegts`` or ``mp4``,
 DASH in ``fmp4``; the codec is AAC, stereo, at a positive bitrate and one of nine sample rates.
 They are checked before any call, so a typo fails the task instead of a transcode.

@@ -9,9 +9,10 @@ do not know, and :meth:`Audioform.to_payload` gives back exactly what the user w
 Use :func:`parse_audioform`: on top of each field's type it checks that the names clips and assets
 refer to exist, and reports every problem at once.
 
-Where the seed and the vendor's material differ, the vendor wins: its SDK's audioforms give a
+Where the vendor's documentation summary (https://docs.audiostack.ai/docs/audioform-format) and its
+SDK differ, the SDK wins: its SDK's audioforms give a
 ``tts`` asset its voice as ``voiceRef``, the name of a ``voice`` asset (which carries ``voiceAlias``
-or ``voiceId`` and ``speed``). A ``voice`` field on the tts asset, as the seed describes, is accepted
+or ``voiceId`` and ``speed``). A ``voice`` field on the tts asset, as the summary describes, is accepted
 too; one of the two is required.
 """
 
@@ -149,7 +150,8 @@ class TtsAsset(PassThroughModel):
 
     :param text: what is spoken.
     :param voice_ref: (``voiceRef``) name of the ``voice`` asset that speaks it.
-    :param voice: a voice given directly, as the seed describes; ``voiceRef`` or ``voice`` is required.
+    :param voice: a voice given directly, as the vendor's format summary describes; ``voiceRef`` or
+        ``voice`` is required.
     :param speed: speaking speed, a factor (1 is normal).
     :param target_duration: (``targetDuration``) seconds the speech should last.
     """

@@ -1,4 +1,5 @@
-"""AudioPod AI voice requests: list filters, previews, updates, collections, usage queries (seed 003)."""
+"""AudioPod AI voice requests: list filters, previews, updates, collections, usage queries
+(https://docs.audiopod.ai, Voice Management API)."""
 
 from __future__ import annotations
 

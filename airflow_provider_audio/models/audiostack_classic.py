@@ -1,4 +1,5 @@
-"""AudioStack's classic pipeline requests: script -> text to speech -> mix -> encode (seed 001)."""
+"""AudioStack's classic pipeline requests: script -> text to speech -> mix -> encode
+(https://docs.audiostack.ai/docs/architecture and the official SDK)."""
 
 from __future__ import annotations
 

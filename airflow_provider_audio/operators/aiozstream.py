@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 # Transcoding an episode takes seconds to minutes: a 10 s poll adds little latency.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_TRANSCODE_TIMEOUT = timedelta(hours=2)
-# The preset AIOZ Stream transcodes to when a create body names no qualities (seed 002).
+# The preset AIOZ Stream transcodes to when a create body names no qualities (its API reference,
+# Media > Audio > Create audio object).
 DEFAULT_RESOLUTIONS = ["standard"]
 
 

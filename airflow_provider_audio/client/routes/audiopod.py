@@ -1,4 +1,4 @@
-"""AudioPod AI voice routes (seed 003 and the official SDK)."""
+"""AudioPod AI voice routes (https://docs.audiopod.ai, Voice Management API, and the official SDK)."""
 
 from __future__ import annotations
 

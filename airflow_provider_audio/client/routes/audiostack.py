@@ -51,12 +51,17 @@ DELETE_FILE = Endpoint("delete_file", "DELETE", "/files/{file_id}", resend_after
 COPY_FILE = Endpoint("copy_file", "PUT", "/files/copy", resend_after_loss=False)
 FILE_CATEGORIES = Endpoint("file_categories", "GET", "/files/file-categories", resend_after_loss=True)
 
-# Only the seed describes usage analytics; no vendor material was found for this route.
+# Only the API reference index lists usage analytics; no spec or SDK route was found.
 USAGE_ANALYTICS = Endpoint(
-    "usage_analytics", "GET", "/v2/analytics/usage", resend_after_loss=True, note="seed 000 only"
+    "usage_analytics",
+    "GET",
+    "/v2/analytics/usage",
+    resend_after_loss=True,
+    note="https://docs.audiostack.ai/reference/getanalyticsusage",
 )
 
-# The classic pipeline (seed 001; official SDK): content -> speech -> production -> delivery.
+# The classic pipeline, content -> speech -> production -> delivery
+# (https://docs.audiostack.ai/docs/architecture; official SDK).
 CREATE_SCRIPT = Endpoint("create_script", "POST", "/content/script", resend_after_loss=False)
 GET_SCRIPT = Endpoint("get_script", "GET", "/content/script/{script_id}", resend_after_loss=True)
 GET_SCRIPT_VERSION = Endpoint(

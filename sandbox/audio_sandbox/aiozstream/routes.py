@@ -97,7 +97,7 @@ async def user_me(request: Request) -> JSONResponse:
     ``GET /user/me``: the sandbox account, identified by the configured public key.
 
     The vendor spec (``GetMeResponse``) nests the account under ``data.user`` with
-    ``first_name``/``last_name``; the seed summarises it as ``data.{id, email, name}``. Both are
+    ``first_name``/``last_name``; the API reference summarises it as ``data.{id, email, name}``. Both are
     served, so a client written to either finds its fields. ``balance`` is the ``aioz_balance`` knob.
     """
     state = state_of(request)

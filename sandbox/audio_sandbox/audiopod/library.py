@@ -1,6 +1,6 @@
 """
 AudioPod AI's collections and usage analytics (mounted with the voice routes at
-``/audiopod/api/v1/voice``). Only the seed describes them; the sandbox follows it.
+``/audiopod/api/v1/voice``). Only https://docs.audiopod.ai describes them; the sandbox follows it.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ AudioPod AI's voice routes (mounted at ``/audiopod/api/v1/voice``; real base
 deletion. Collections and usage analytics are in :mod:`~audio_sandbox.audiopod.library`.
 
 AudioPod is a FastAPI service, so its errors are FastAPI's own ``{"detail": ...}`` and malformed
-queries and bodies answer FastAPI's 422. Only the seed (the vendor's documentation page)
+queries and bodies answer FastAPI's 422. Only the vendor's documentation page (https://docs.audiopod.ai)
 describes these routes; where it is silent the sandbox's choices are written next to the route.
 Previews are served from public URLs under ``/audiopod/previews`` (``public_router``), like the
 vendor's CDN links.
@@ -186,7 +186,7 @@ async def voice_preview(
     ``GET /voice-profiles/{id}/preview``: the voice's preview in ``audio_format``, reading
     :data:`PREVIEW_SENTENCE`. A missing one is generated (at a cent per word) unless
     ``generate_if_missing=false`` (then 404); an existing one is returned free.
-    ``generate_if_missing`` defaults to true (the seed always sends it).
+    ``generate_if_missing`` defaults to true (the vendor's examples always send it).
     """
     voice = await live_voice(request, voice_identifier)
     _require_ready(voice)

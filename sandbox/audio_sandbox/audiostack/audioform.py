@@ -169,7 +169,8 @@ def _asset_problems(name: str, asset: Any, assets: Mapping[str, Any]) -> list[di
         text = asset.get("text")
         if not isinstance(text, str) or not text.strip():
             problems.append(_problem(["assets", name, "text"], "a tts asset needs a non-empty string 'text'"))
-        # The vendor's SDK names a ``voice`` asset in ``voiceRef``; the seed puts ``voice`` on the tts asset.
+        # The vendor's SDK names a ``voice`` asset in ``voiceRef``; the vendor's format summary puts
+        # ``voice`` on the tts asset.
         ref = asset.get("voiceRef")
         if ref is not None:
             target = assets.get(ref) if isinstance(ref, str) else None

@@ -1,5 +1,6 @@
 """
-AudioStack's classic pipeline, part one (seed 001; the official SDK's shapes): scripts
+AudioStack's classic pipeline, part one (https://docs.audiostack.ai/docs/architecture; the official
+SDK's shapes): scripts
 (``/content/script``, ``/content/scripts``) and text to speech (``/speech/tts``).
 
 Speech is a :class:`~audio_sandbox.audiostack.jobs.SpeechJob`: it reads the

@@ -1,7 +1,8 @@
 """
-AudioStack's usage report, ``GET /v2/analytics/usage`` -- known from seed 000 only (no vendor
-material was found), so its shape is the sandbox's own: counts of what was made since the last
-reset, and the credits used and left.
+AudioStack's usage report, ``GET /v2/analytics/usage`` -- known only from the API reference's index
+(https://docs.audiostack.ai/reference/getanalyticsusage; no spec or SDK shape was found), so its
+shape is the sandbox's own: counts of what was made since the last reset, and the credits used and
+left.
 """
 
 from __future__ import annotations
