@@ -1,5 +1,6 @@
 """
-Triggerer scale: 1,000 ``AudioStackAudioformTrigger`` s at once in one asyncio event loop, beside
+Triggerer scale: 1,000 ``AudioStackResourceTrigger`` s (one audioform each) at once in one asyncio
+event loop, beside
 the same 1,000 waits done the official SDK's way (a blocking ``requests`` poll loop per job in a
 thread), in one run, against one sandbox where every audioform builds for 60 s.
 
@@ -259,7 +260,8 @@ def report(
         "",
         f"{COUNT:,} audioforms submitted to the sandbox, each building {BUILD_SECONDS:.0f} s; the same "
         f"{COUNT:,} waits done twice, one after the other in this run, each way in a fresh process: "
-        f"**triggers** ({COUNT:,} `AudioStackAudioformTrigger`s, each `run()` consumed as an asyncio task "
+        f"**triggers** ({COUNT:,} `AudioStackResourceTrigger`s, one audioform each, each `run()` consumed "
+        "as an asyncio task "
         "in one event loop of a process that has imported Airflow's triggerer runner, made one after "
         "the other with a yield to the loop between them, as the triggerer's `create_triggers` does; "
         "connection `audiostack_default` read through "
