@@ -5,8 +5,8 @@ The measured side of the triggerer-scale benchmark: one process, one way of wait
 --build S --report FILE``, with MODE one of:
 
 - ``triggers``: N ``AudioStackResourceTrigger`` s (one audioform each) in one asyncio loop, made one
-  after the other with a yield to the loop between them and each ``run()`` consumed as a task (as the triggerer's
-  ``create_triggers`` does), with a watchdog coroutine measuring how long the loop is blocked;
+  after the other with a yield to the loop between them and each ``run()`` consumed as a task (as the
+  triggerer's ``create_triggers`` does), with a watchdog coroutine measuring how long the loop is blocked;
 - ``threads``: the official SDK's way, a blocking ``requests`` poll loop per job in a thread
   (``Audioform.get(wait=True)``: module-level ``requests.get`` per poll, a line printed per poll),
   at the same interval;

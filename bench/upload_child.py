@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 
-from bench.own_process import cpu_seconds, status_mib
+from bench.own_process import measure_upload
 
 
 def main() -> int:
@@ -29,25 +28,8 @@ def main() -> int:
     hook.get_conn()
     source = FileSource(path)
     # Imports (Airflow, pydantic...) cost the same whatever the file; measure the upload itself.
-    rss_before = status_mib("VmRSS")
-    cpu_before = cpu_seconds()
-    started = time.perf_counter()
-    media = hook.create_media({"title": "benchmark upload"})
-    progress = hook.upload_parts(media.id, source, part_size)
-    hook.complete_upload(media.id)
-    hook.check_uploaded_size(media.id, source.size)
-    wall = time.perf_counter() - started
-    print(
-        json.dumps(
-            {
-                "wall": wall,
-                "cpu": cpu_seconds() - cpu_before,
-                "peak_rss_mib": status_mib("VmHWM"),
-                "rss_before_mib": rss_before,
-                "parts": len(progress.parts),
-            }
-        )
-    )
+    _, measured = measure_upload(hook, lambda: source, {"title": "benchmark upload"}, part_size)
+    print(json.dumps(measured))
     return 0
 
 

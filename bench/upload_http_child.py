@@ -14,9 +14,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 
-from bench.own_process import cpu_seconds, status_mib
+from bench.own_process import measure_upload
 
 
 def main() -> int:
@@ -36,28 +35,10 @@ def main() -> int:
     )
     hook = operator.hook
     hook.get_conn()
-    rss_before = status_mib("VmRSS")
-    cpu_before = cpu_seconds()
-    started = time.perf_counter()
-    source = operator.open_source({})
-    media = hook.create_media(operator.create_request())
-    progress = hook.upload_parts(media.id, source, operator.part_size)
-    hook.complete_upload(media.id)
-    hook.check_uploaded_size(media.id, source.size)
-    wall = time.perf_counter() - started
-    print(
-        json.dumps(
-            {
-                "wall": wall,
-                "cpu": cpu_seconds() - cpu_before,
-                "peak_rss_mib": status_mib("VmHWM"),
-                "rss_before_mib": rss_before,
-                "parts": len(progress.parts),
-                "size": source.size,
-                "source": type(source).__name__,
-            }
-        )
+    source, measured = measure_upload(
+        hook, lambda: operator.open_source({}), operator.create_request(), operator.part_size
     )
+    print(json.dumps({**measured, "size": source.size, "source": type(source).__name__}))
     return 0
 
 

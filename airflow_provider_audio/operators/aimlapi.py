@@ -15,7 +15,7 @@ from airflow_provider_audio.operators.base import AudioJobOperator, Job, Service
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
 
-    from airflow_provider_audio.hooks.aimlapi import AimlApiHook
+    from airflow_provider_audio.hooks.aimlapi import AimlApiHook  # noqa: F401 (the hook mixin's type argument)
     from airflow_provider_audio.models.aimlapi import StableAudioRequest
     from airflow_provider_audio.triggers.aimlapi import AimlApiGenerationTrigger
 
@@ -27,11 +27,7 @@ DEFAULT_GENERATION_TIMEOUT = timedelta(minutes=30)
 class AimlApiOperatorMixin(ServiceHookMixin["AimlApiHook"]):
     """``hook``: the AIML API hook of ``conn_id``."""
 
-    @staticmethod
-    def hook_class() -> type[AimlApiHook]:
-        from airflow_provider_audio.hooks.aimlapi import AimlApiHook
-
-        return AimlApiHook
+    hook_path = "airflow_provider_audio.hooks.aimlapi.AimlApiHook"
 
 
 class AimlApiGenerateAudioOperator(AimlApiOperatorMixin, AudioJobOperator):

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator, BaseOperatorLink
+from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
 from airflow_provider_audio.exceptions import (
@@ -18,14 +18,13 @@ from airflow_provider_audio.exceptions import (
     AudioServiceError,
     AudioServiceNotFoundError,
 )
-from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin
+from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin, XComUrlLink
 from airflow_provider_audio.upload.parts import DEFAULT_PART_SIZE, check_part_size
 
 # Hooks, models, triggers and upload sources are imported in methods: DAG files parse without the
 # HTTP client and models.
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
-    from airflow.sdk.types import TaskInstanceKey
 
     from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, Media, UploadProgress
     from airflow_provider_audio.models.aiozstream import CreateMediaRequest
@@ -54,26 +53,17 @@ def metadata_pairs(metadata: Mapping[str, Any] | list[dict[str, Any]] | None) ->
 PLAYER_URL_XCOM_KEY = "player_url"
 
 
-class AiozStreamPlayerLink(BaseOperatorLink):
+class AiozStreamPlayerLink(XComUrlLink):
     """The published media's player page."""
 
     name = "AIOZ Stream player"
-
-    def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
-
-        url = XCom.get_value(ti_key=ti_key, key=PLAYER_URL_XCOM_KEY)
-        return str(url) if url else ""
+    xcom_key = PLAYER_URL_XCOM_KEY
 
 
 class AiozStreamOperatorMixin(ServiceHookMixin["AiozStreamHook"]):
     """``hook``: the AIOZ Stream hook of ``conn_id``."""
 
-    @staticmethod
-    def hook_class() -> type[AiozStreamHook]:
-        from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
-
-        return AiozStreamHook
+    hook_path = "airflow_provider_audio.hooks.aiozstream.AiozStreamHook"
 
 
 class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):

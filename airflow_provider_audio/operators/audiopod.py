@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context, ObjectStoragePath
 
-    from airflow_provider_audio.hooks.audiopod import AudioPodHook
+    from airflow_provider_audio.hooks.audiopod import AudioPodHook  # noqa: F401 (the hook mixin's type argument)
     from airflow_provider_audio.triggers.audiopod import AudioPodVoiceTrainingTrigger
     from airflow_provider_audio.voice_samples import VoiceSample
 
@@ -34,11 +34,7 @@ DEFAULT_TRAINING_TIMEOUT = timedelta(hours=1)
 class AudioPodOperatorMixin(ServiceHookMixin["AudioPodHook"]):
     """``hook``: the AudioPod hook of ``conn_id``."""
 
-    @staticmethod
-    def hook_class() -> type[AudioPodHook]:
-        from airflow_provider_audio.hooks.audiopod import AudioPodHook
-
-        return AudioPodHook
+    hook_path = "airflow_provider_audio.hooks.audiopod.AudioPodHook"
 
 
 class AudioPodCreateVoiceOperator(AudioPodOperatorMixin, AudioJobOperator):

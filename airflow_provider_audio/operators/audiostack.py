@@ -12,14 +12,14 @@ from airflow.sdk import BaseOperatorLink
 
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
 from airflow_provider_audio.exceptions import AudioJobFailedError
-from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin
+from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin, XComUrlLink
 
 # Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator, Context, ObjectStoragePath, XComArg
     from airflow.sdk.types import TaskInstanceKey
 
-    from airflow_provider_audio.hooks.audiostack import AudioStackHook
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook  # noqa: F401 (the hook mixin's type argument)
     from airflow_provider_audio.models.audioform import Audioform
     from airflow_provider_audio.triggers.audiostack import AudioStackResourceTrigger
 
@@ -33,16 +33,11 @@ AUDIO_URI_XCOM_KEY = "audio_uri"
 PLATFORM_URL = "https://platform.audiostack.ai"
 
 
-class AudioStackAudioLink(BaseOperatorLink):
+class AudioStackAudioLink(XComUrlLink):
     """The delivered audio file of a build, once the build has finished."""
 
     name = "AudioStack audio"
-
-    def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
-
-        uri = XCom.get_value(ti_key=ti_key, key=AUDIO_URI_XCOM_KEY)
-        return str(uri) if uri else ""
+    xcom_key = AUDIO_URI_XCOM_KEY
 
 
 class AudioStackPlatformLink(BaseOperatorLink):
@@ -57,11 +52,7 @@ class AudioStackPlatformLink(BaseOperatorLink):
 class AudioStackOperatorMixin(ServiceHookMixin["AudioStackHook"]):
     """``hook``: the AudioStack hook of ``conn_id``."""
 
-    @staticmethod
-    def hook_class() -> type[AudioStackHook]:
-        from airflow_provider_audio.hooks.audiostack import AudioStackHook
-
-        return AudioStackHook
+    hook_path = "airflow_provider_audio.hooks.audiostack.AudioStackHook"
 
 
 class AudioStackJobOperator(AudioStackOperatorMixin, AudioJobOperator):

@@ -4,18 +4,20 @@ every operator that submits a remote job and waits on it follows."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import time
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from airflow.sdk import BaseOperator, conf
+from airflow.sdk import BaseOperator, BaseOperatorLink, conf
 
 from airflow_provider_audio.defaults import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError, AudioServiceNotFoundError
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+    from airflow.sdk.types import TaskInstanceKey
 
     from airflow_provider_audio.hooks.base import AudioServiceHook
     from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult
@@ -26,24 +28,35 @@ Job = dict[str, Any]
 HookT = TypeVar("HookT", bound="AudioServiceHook")
 
 
+class XComUrlLink(BaseOperatorLink):
+    """An extra link to the URL an operator pushed to XCom under ``xcom_key`` (empty until then)."""
+
+    xcom_key: ClassVar[str]
+
+    def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
+        from airflow.sdk.execution_time.xcom import XCom
+
+        url = XCom.get_value(ti_key=ti_key, key=self.xcom_key)
+        return str(url) if url else ""
+
+
 class ServiceHookMixin(Generic[HookT]):
     """
     ``self.hook``: the service's hook of ``self.conn_id``, made once per task. Each service's
-    operator module has a mixin that names its hook class, imported when a task first needs it:
-    DAG files that use the operators parse without the HTTP client.
+    operator module has a mixin that names its hook class by path, imported when a task first needs
+    it: DAG files that use the operators parse without the HTTP client.
     """
 
     conn_id: str
-
-    @staticmethod
-    def hook_class() -> type[HookT]:
-        """The hook class (imported here, when a task first needs it)."""
-        raise NotImplementedError
+    # The hook class as ``module.Class``, imported when a task first needs it.
+    hook_path: ClassVar[str]
 
     @cached_property
     def hook(self) -> HookT:
         """The hook of ``conn_id``, made once per task."""
-        return self.hook_class()(self.conn_id)
+        module, _, name = self.hook_path.rpartition(".")
+        hook_class: type[HookT] = getattr(importlib.import_module(module), name)
+        return hook_class(self.conn_id)
 
 
 class AudioJobOperator(BaseOperator):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Unpack
 
-from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.hooks.aimlapi import AimlApiHook, GenerationStatus
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult, WaitArguments
@@ -23,18 +22,14 @@ class AimlApiGenerationTrigger(AudioPollingTrigger):
         :class:`~airflow_provider_audio.triggers.base.AudioPollingTrigger` takes them.
     """
 
+    hook_class = AimlApiHook
+
     def __init__(self, *, generation_id: str, **wait: Unpack[WaitArguments]) -> None:
         super().__init__(**wait)
         self.generation_id = generation_id
 
     def job_kwargs(self) -> dict[str, Any]:
         return {"generation_id": self.generation_id}
-
-    def describe(self) -> str:
-        return f"generation {self.generation_id}"
-
-    def make_hook(self, retry_policy: RetryPolicy | None = None) -> AudioServiceHook:
-        return AimlApiHook(self.conn_id, retry_policy=retry_policy)
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         assert isinstance(hook, AimlApiHook)

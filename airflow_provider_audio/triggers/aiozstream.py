@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Unpack
 
-from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, MediaStatus
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult, WaitArguments
@@ -23,18 +22,14 @@ class AiozStreamTranscodeTrigger(AudioPollingTrigger):
         takes them.
     """
 
+    hook_class = AiozStreamHook
+
     def __init__(self, *, media_id: str, **wait: Unpack[WaitArguments]) -> None:
         super().__init__(**wait)
         self.media_id = media_id
 
     def job_kwargs(self) -> dict[str, Any]:
         return {"media_id": self.media_id}
-
-    def describe(self) -> str:
-        return f"media {self.media_id}"
-
-    def make_hook(self, retry_policy: RetryPolicy | None = None) -> AudioServiceHook:
-        return AiozStreamHook(self.conn_id, retry_policy=retry_policy)
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         assert isinstance(hook, AiozStreamHook)

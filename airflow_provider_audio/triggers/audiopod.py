@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Unpack
 
-from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.hooks.audiopod import AudioPodHook
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult, WaitArguments
@@ -23,18 +22,14 @@ class AudioPodVoiceTrainingTrigger(AudioPollingTrigger):
         :class:`~airflow_provider_audio.triggers.base.AudioPollingTrigger` takes them.
     """
 
+    hook_class = AudioPodHook
+
     def __init__(self, *, voice_id: str, **wait: Unpack[WaitArguments]) -> None:
         super().__init__(**wait)
         self.voice_id = voice_id
 
     def job_kwargs(self) -> dict[str, Any]:
         return {"voice_id": self.voice_id}
-
-    def describe(self) -> str:
-        return f"voice {self.voice_id}"
-
-    def make_hook(self, retry_policy: RetryPolicy | None = None) -> AudioServiceHook:
-        return AudioPodHook(self.conn_id, retry_policy=retry_policy)
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         assert isinstance(hook, AudioPodHook)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Unpack
 
 from airflow_provider_audio.client.routes.audiostack import POLLED_RESOURCES, BuildState, BuildStatus
-from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.hooks.audiostack import AudioStackHook
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.triggers.base import AudioPollingTrigger, PollResult, WaitArguments
@@ -39,6 +38,8 @@ class AudioStackResourceTrigger(AudioPollingTrigger):
         takes them.
     """
 
+    hook_class = AudioStackHook
+
     def __init__(self, *, resource: str, resource_ids: list[str], **wait: Unpack[WaitArguments]) -> None:
         super().__init__(**wait)
         if resource not in POLLED_RESOURCES:
@@ -54,9 +55,6 @@ class AudioStackResourceTrigger(AudioPollingTrigger):
 
     def describe(self) -> str:
         return f"{self.resource} {', '.join(self.resource_ids)}"
-
-    def make_hook(self, retry_policy: RetryPolicy | None = None) -> AudioServiceHook:
-        return AudioStackHook(self.conn_id, retry_policy=retry_policy)
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         assert isinstance(hook, AudioStackHook)

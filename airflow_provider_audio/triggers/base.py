@@ -7,7 +7,7 @@ import random
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NotRequired, TypedDict
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
@@ -90,15 +90,17 @@ class AudioPollingTrigger(BaseTrigger):
     was submitted a moment ago, and triggers created together (a mapped task, a backfill, a
     triggerer restart) then poll spread over the interval instead of all at once.
 
-    Subclasses take their job's ids as explicit keyword arguments, return them from
-    :meth:`job_kwargs` (they are serialized with the rest), and implement :meth:`make_hook` and
-    :meth:`poll`.
+    Subclasses name their service's hook in ``hook_class``, take their job's ids as explicit keyword
+    arguments, return them from :meth:`job_kwargs` (they are serialized with the rest), and
+    implement :meth:`poll`.
 
     :param conn_id: the Airflow connection of the service.
     :param poll_interval: seconds between two polls.
     :param deadline: absolute deadline, as a UNIX timestamp (survives triggerer restarts unchanged).
     :param max_consecutive_failures: transient failures in a row tolerated before giving up.
     """
+
+    hook_class: ClassVar[type[AudioServiceHook]]
 
     def __init__(
         self,
@@ -119,17 +121,17 @@ class AudioPollingTrigger(BaseTrigger):
         raise NotImplementedError
 
     def describe(self) -> str:
-        """The job in words, for logs (``media 42``)."""
-        raise NotImplementedError
+        """The job in words, for logs: ``media 42`` for ``{"media_id": "42"}``."""
+        return ", ".join(f"{name.removesuffix('_id')} {value}" for name, value in self.job_kwargs().items())
 
     def make_hook(self, retry_policy: RetryPolicy | None = None) -> AudioServiceHook:
         """
-        A hook for the service.
+        A hook of :attr:`hook_class` for the connection.
 
         :param retry_policy: retry bounds; ``None`` for the connection's own. The wait loop passes
             ``RetryPolicy.no_retries()``: it retries itself.
         """
-        raise NotImplementedError
+        return self.hook_class(self.conn_id, retry_policy=retry_policy)
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         """Ask the service once how the job stands."""
