@@ -224,11 +224,12 @@ class AudioJobOperator(BaseOperator):
         return deadline
 
     def wait_arguments(self, job: Job) -> dict[str, Any]:
-        """The arguments every trigger takes besides the job's ids."""
+        """The arguments every trigger takes besides the job's ids (a job still being submitted in
+        several calls has no deadline yet: it counts from now)."""
         return {
             "conn_id": self.conn_id,
             "poll_interval": self.poll_interval,
-            "deadline": float(job["deadline"]),
+            "deadline": float(job.get("deadline") or self.deadline_from_now()),
             "max_consecutive_failures": self.max_consecutive_failures,
         }
 

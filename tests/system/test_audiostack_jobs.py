@@ -18,7 +18,7 @@ from airflow_provider_audio.operators.audiostack_creator import (
     AudioStackBriefOperator,
     AudioStackStoryOperator,
 )
-from tests.system.conftest import OperatorRunner, patch_settings, sandbox_stats, xcom_of
+from tests.system.conftest import OperatorRunner, add_fault, patch_settings, sandbox_stats, xcom_of
 
 if TYPE_CHECKING:
     from audio_sandbox.core.server import SandboxServer
@@ -84,6 +84,24 @@ def test_more_than_1000_items_are_split_into_batches(
     stats = sandbox_stats(sandbox_connections)
     assert stats["audiostack_jobs"]["batches"] == 2
     assert stats["requests"]["POST /audiostack/audioforms/batches"] == 2
+
+
+def test_a_retry_carries_on_a_batch_set_submitted_in_several_calls(
+    airflow_db: Path, sandbox_connections: SandboxServer, run_operator: OperatorRunner
+) -> None:
+    # Two batches of one item each; the second submission fails (a 503 creates nothing), so the
+    # first try ends with one batch paid for and stored; the retry must submit only the second.
+    add_fault(sandbox_connections, match="POST /audiostack/audioforms/batches", kind="503", count=1, skip=1)
+    items = {"ep-1": audioform("First episode."), "ep-2": audioform("Second episode.")}
+    run = run_operator(
+        {"items": items, "batch_size": 1, "retries": 1, "retry_delay_seconds": 0, **FAST}, operator=BATCH
+    )
+    assert run.state == "success"
+    assert run.get_task_instance("run").try_number == 2
+    stats = sandbox_stats(sandbox_connections)
+    assert stats["audiostack_jobs"]["batches"] == 2
+    (batch_ids,) = [xcom_of(run, "batch_ids")]
+    assert len(batch_ids) == 2
 
 
 def test_brief_waits_on_every_ad(
