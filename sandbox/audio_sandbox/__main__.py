@@ -15,6 +15,7 @@ from types import FrameType
 
 from audio_sandbox.core.server import SandboxServer
 from audio_sandbox.core.settings import SettingsError, settings_from_sources
+from audio_sandbox.process import LISTENING_PREFIX
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     try:
-        print(f"audio sandbox listening on {server.base_url}", flush=True)
+        print(f"{LISTENING_PREFIX}{server.base_url}", flush=True)
         # A timed wait so the signal handler gets to run promptly on every platform.
         while not stopping.wait(0.5):
             pass

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
@@ -14,7 +12,7 @@ from typing import Any
 
 import pytest
 import requests
-from audio_sandbox import SandboxServer
+from audio_sandbox import SandboxProcess, SandboxServer
 
 from .aioz import (
     HEADERS,
@@ -35,6 +33,7 @@ from .aioz import (
     uploaded,
     wait_settled,
 )
+from .conftest import API_KEY
 
 EMPTY_MD5 = md5(b"")
 ROOT = Path(__file__).resolve().parents[2]
@@ -524,17 +523,8 @@ def _rss_mib(pid: int, field: str) -> float:
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc to read the process's memory")
 def test_large_parts_stream_to_disk_without_being_held_in_memory() -> None:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AUDIO_SANDBOX_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "audio_sandbox", "--port", "0"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        base_url = process.stdout.readline().strip().rsplit(" ", 1)[-1]
-        url = f"{base_url}/aiozstream/api"
+    with SandboxProcess(api_key=API_KEY, env=environment, cwd=ROOT) as sandbox:
+        url = sandbox.service_url("aiozstream")
         warm = requests.post(
             url + "/media/create", json={"type": "audio", "title": "w"}, headers=HEADERS
         ).json()
@@ -546,7 +536,7 @@ def test_large_parts_stream_to_disk_without_being_held_in_memory() -> None:
             data={"index": "1", "hash": md5(b"w")},
             files={"file": ("p", b"w")},
         )
-        baseline = _rss_mib(process.pid, "VmRSS")
+        baseline = _rss_mib(sandbox.pid, "VmRSS")
         media = requests.post(
             url + "/media/create", json={"type": "audio", "title": "big"}, headers=HEADERS
         ).json()
@@ -562,12 +552,11 @@ def test_large_parts_stream_to_disk_without_being_held_in_memory() -> None:
                 timeout=60,
             )
             assert response.status_code == 200, response.text
-        peak = _rss_mib(process.pid, "VmHWM")
+        peak = _rss_mib(sandbox.pid, "VmHWM")
         # 64 MiB went through; the sandbox grew by far less than one 32 MiB part.
         assert peak - baseline < 16, (baseline, peak)
-        state: dict[str, Any] = requests.get(f"{base_url}/_sandbox/aioz/media/{media['data']['id']}").json()
+        state: dict[str, Any] = requests.get(
+            f"{sandbox.base_url}/_sandbox/aioz/media/{media['data']['id']}"
+        ).json()
         assert state["received_bytes"] == total
         assert state["md5"] == md5(part + part)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)

@@ -25,7 +25,7 @@ class Service(StrEnum):
         return self.value
 
 
-#: ``SandboxServer.service_url`` names -> services.
+#: ``ServedSandbox.service_url`` names -> services.
 SERVICE_NAMES: dict[str, Service] = {
     "audiostack": Service.AUDIOSTACK,
     "aiozstream": Service.AIOZSTREAM,

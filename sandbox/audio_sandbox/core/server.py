@@ -8,22 +8,21 @@ import logging
 import socket
 import threading
 import time
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 from fastapi import FastAPI
 
 from audio_sandbox.core.app import create_app
-from audio_sandbox.core.errors import SERVICE_NAMES
 from audio_sandbox.core.faults import DroppedConnectionLogFilter
+from audio_sandbox.core.served import ServedSandbox
 from audio_sandbox.core.settings import Settings
 from audio_sandbox.core.state import SandboxState
 
 _VERBOSE_LEVELS = ("info", "debug", "trace")
 
 
-class SandboxServer:
+class SandboxServer(ServedSandbox):
     """
     Serve the sandbox on 127.0.0.1 (or another loopback address) from a background thread.
 
@@ -67,18 +66,6 @@ class SandboxServer:
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
 
-    def service_url(self, name: str) -> str:
-        """
-        A service's base URL on the sandbox, to use as a connection's host.
-
-        :param name: ``audiostack``, ``aiozstream``, ``audiopod`` or ``aimlapi``.
-        """
-        try:
-            service = SERVICE_NAMES[name]
-        except KeyError:
-            raise ValueError(f"unknown service {name!r}; known: {', '.join(SERVICE_NAMES)}") from None
-        return self.base_url + service.prefix
-
     def _bind(self) -> socket.socket:
         host = "127.0.0.1" if self.settings.host == "localhost" else self.settings.host
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -91,7 +78,7 @@ class SandboxServer:
             raise
         return sock
 
-    def start(self) -> SandboxServer:
+    def start(self) -> Self:
         """Bind, start uvicorn in a daemon thread and wait until it serves; return ``self``."""
         if self._thread is not None:
             raise RuntimeError("the sandbox server is already started")
@@ -146,14 +133,3 @@ class SandboxServer:
         self._server = None
         self._thread = None
         self._port = None
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
