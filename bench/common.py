@@ -11,7 +11,6 @@ import contextlib
 import json
 import math
 import os
-import select
 import shutil
 import signal
 import statistics
@@ -21,10 +20,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import requests
+from audio_sandbox import SandboxProcess
 from audio_sandbox.core.errors import SERVICE_NAMES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,8 +34,6 @@ MIB = 1024 * 1024
 #: Compiled bytecode of every child, kept out of the source tree (the environment may set
 #: PYTHONDONTWRITEBYTECODE; a deployed Airflow has its .pyc files, so children get theirs here).
 PYCACHE = OUT / "pycache"
-#: Service name -> its mount prefix on the sandbox.
-SERVICES = {name: service.prefix for name, service in SERVICE_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -177,69 +174,30 @@ def last_json_line(text: str) -> dict[str, Any]:
     raise ValueError(f"no JSON report in the child's output: {text[-500:]!r}")
 
 
-class Sandbox:
+class Sandbox(SandboxProcess):
     """
-    ``python -m audio_sandbox`` in its own process group on 127.0.0.1, free port.
+    The sandbox of a benchmark: :class:`SandboxProcess` with the bench's key, child environment and
+    log (``bench/out/<name>.log``), plus the admin routes and the CPU time the benchmarks read.
 
     ``with Sandbox(build_seconds=60) as sandbox: sandbox.stats()``
 
+    :param name: names the log, ``bench/out/<name>.log``.
     :param knobs: sandbox flags without the dashes (``build_seconds=60`` -> ``--build-seconds 60``).
     """
 
     def __init__(self, name: str = "sandbox", **knobs: float | str) -> None:
-        self.name = name
-        self.knobs = knobs
-        self.process: subprocess.Popen[str] | None = None
-        self.base_url = ""
+        super().__init__(
+            api_key=KEY, log=OUT / f"{name}.log", env=child_env(), cwd=REPO, start_timeout=60, **knobs
+        )
         self.session = requests.Session()
-
-    def start(self) -> Sandbox:
-        args = [sys.executable, "-m", "audio_sandbox", "--port", "0", "--api-key", KEY]
-        for knob, value in self.knobs.items():
-            args += [f"--{knob.replace('_', '-')}", str(value)]
-        OUT.mkdir(parents=True, exist_ok=True)
-        log = OUT / f"{self.name}.log"
-        with log.open("w") as err:
-            self.process = subprocess.Popen(
-                args,
-                stdout=subprocess.PIPE,
-                stderr=err,
-                text=True,
-                env=child_env(),
-                cwd=REPO,
-                start_new_session=True,
-            )
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + 60
-        line = ""
-        while "http://" not in line and self.process.poll() is None:
-            remaining = deadline - time.monotonic()
-            # Wait for output at most until the deadline: a sandbox that hangs never blocks us.
-            if remaining <= 0 or not select.select([self.process.stdout], [], [], remaining)[0]:
-                break
-            line = self.process.stdout.readline()
-        if "http://" not in line:
-            self.stop()
-            raise RuntimeError(f"the sandbox did not start; see {log}")
-        self.base_url = line[line.index("http://") :].strip()
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def url(self, service: str) -> str:
-        """A service's base URL on this sandbox (a connection's host)."""
-        return self.base_url + SERVICES[service]
 
     def connections_env(self, conn_suffix: str = "DEFAULT") -> dict[str, str]:
         """``AIRFLOW_CONN_<SERVICE>_<SUFFIX>`` of the four services, pointing here (JSON form)."""
         return {
             f"AIRFLOW_CONN_{service.upper()}_{conn_suffix}": json.dumps(
-                {"conn_type": service, "host": self.url(service), "password": KEY}
+                {"conn_type": service, "host": self.service_url(service), "password": self.api_key}
             )
-            for service in SERVICES
+            for service in SERVICE_NAMES
         }
 
     def stats(self) -> dict[str, Any]:
@@ -257,23 +215,9 @@ class Sandbox:
     def cpu_seconds(self) -> float:
         return cpu_seconds_of(self.pid)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 15.0) -> None:
         self.session.close()
-        if self.process is not None:
-            stop_group(self.process)
-            if self.process.stdout is not None:
-                self.process.stdout.close()
-
-    def __enter__(self) -> Sandbox:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        super().stop(timeout)
 
 
 def requests_of(stats: Mapping[str, Any], prefix: str = "") -> dict[str, int]:

@@ -74,7 +74,7 @@ def run_md5sum(path: Path) -> Measure:
 
 def run_upload(path: Path, part_mib: int, sandbox: Sandbox) -> Measure:
     """One upload in a fresh child, so its CPU and peak RSS are its own."""
-    env = {**os.environ, "BENCH_AIOZ_URL": sandbox.url("aiozstream"), "BENCH_KEY": KEY}
+    env = {**os.environ, "BENCH_AIOZ_URL": sandbox.service_url("aiozstream"), "BENCH_KEY": KEY}
     server_before = sandbox.cpu_seconds()
     output = subprocess.run(
         [sys.executable, "-m", "bench.upload_child", str(path), str(part_mib * MIB)],

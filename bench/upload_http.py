@@ -45,7 +45,7 @@ def put_in_library(sandbox: Sandbox, path_size: int, path: str) -> str:
     """Upload the file to the sandbox's AudioStack file library; return its public URL."""
     headers = {"x-api-key": KEY}
     created = sandbox.session.post(
-        sandbox.url("audiostack") + "/files",
+        sandbox.service_url("audiostack") + "/files",
         json={"file_name": "bench-delivered.wav"},
         headers=headers,
         timeout=30,
@@ -63,7 +63,7 @@ def put_in_library(sandbox: Sandbox, path_size: int, path: str) -> str:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         answer = sandbox.session.get(
-            f"{sandbox.url('audiostack')}/files/{body['fileId']}", headers=headers, timeout=60
+            f"{sandbox.service_url('audiostack')}/files/{body['fileId']}", headers=headers, timeout=60
         )
         answer.raise_for_status()
         data = answer.json()["data"]
@@ -97,8 +97,8 @@ def run() -> Section:
         curl_server_cpu = sandbox.cpu_seconds() - served_cpu_before
         env = child_env(
             {
-                "BENCH_AIOZSTREAM_URL": sandbox.url("aiozstream"),
-                "BENCH_AUDIOSTACK_URL": sandbox.url("audiostack"),
+                "BENCH_AIOZSTREAM_URL": sandbox.service_url("aiozstream"),
+                "BENCH_AUDIOSTACK_URL": sandbox.service_url("audiostack"),
                 "BENCH_KEY": KEY,
             }
         )
