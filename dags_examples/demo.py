@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from audio_sandbox import SandboxProcess
 from audio_sandbox.core.errors import SERVICE_NAMES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,27 +23,19 @@ DEMO_HOME = REPO / ".demo"
 DEMO_KEY = "demo-sandbox-key"
 
 
-def start_sandbox() -> tuple[subprocess.Popen[str], str]:
-    """The sandbox as a child process on a free loopback port; returns it and its base URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "audio_sandbox", "--port", "0", "--api-key", DEMO_KEY],
-        stdout=subprocess.PIPE,
-        text=True,
+def demo_sandbox() -> SandboxProcess:
+    """The sandbox as a child process; builds and transcoding take seconds unless set otherwise."""
+    return SandboxProcess(
+        api_key=DEMO_KEY,
         env={
             **os.environ,
             "AUDIO_SANDBOX_BUILD_SECONDS": os.environ.get("AUDIO_SANDBOX_BUILD_SECONDS", "3"),
             "AUDIO_SANDBOX_TRANSCODE_SECONDS": os.environ.get("AUDIO_SANDBOX_TRANSCODE_SECONDS", "2"),
         },
     )
-    assert process.stdout is not None
-    first_line = process.stdout.readline().strip()
-    if "http://" not in first_line:
-        process.terminate()
-        raise SystemExit(f"the sandbox did not start: {first_line!r}")
-    return process, first_line[first_line.index("http://") :]
 
 
-def configure_airflow(sandbox_url: str, output_dir: Path) -> None:
+def configure_airflow(sandbox: SandboxProcess, output_dir: Path) -> None:
     """Airflow home, SQLite metadata DB and connections, all through environment variables."""
     airflow_home = DEMO_HOME / "airflow"
     airflow_home.mkdir(parents=True, exist_ok=True)
@@ -57,9 +50,9 @@ def configure_airflow(sandbox_url: str, output_dir: Path) -> None:
             "AUDIO_POLL_SECONDS": os.environ.get("AUDIO_POLL_SECONDS", "1"),
         }
     )
-    for name, service in SERVICE_NAMES.items():
+    for name in SERVICE_NAMES:
         os.environ[f"AIRFLOW_CONN_{name.upper()}_DEFAULT"] = json.dumps(
-            {"conn_type": name, "host": sandbox_url + service.prefix, "password": DEMO_KEY}
+            {"conn_type": name, "host": sandbox.service_url(name), "password": sandbox.api_key}
         )
     subprocess.run(
         [str(Path(sys.executable).with_name("airflow")), "db", "migrate"],
@@ -87,9 +80,8 @@ def published_table(run: object) -> str:
 def main() -> int:
     output_dir = DEMO_HOME / "audio"
     output_dir.mkdir(parents=True, exist_ok=True)
-    sandbox, sandbox_url = start_sandbox()
-    try:
-        configure_airflow(sandbox_url, output_dir)
+    with demo_sandbox() as sandbox:
+        configure_airflow(sandbox, output_dir)
         from dags_examples.article_to_stream import dag
 
         run = dag.test()
@@ -99,9 +91,6 @@ def main() -> int:
         print(f"\nDemo finished: run {run.run_id} is {run.state}\n")
         print(published_table(run))
         return 0
-    finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
 
 
 if __name__ == "__main__":
