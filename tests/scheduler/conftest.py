@@ -27,6 +27,7 @@ from typing import IO, Any
 
 import pytest
 import requests
+from audio_sandbox import SandboxProcess
 
 from tests.conftest import SANDBOX_KEY
 
@@ -148,10 +149,17 @@ class AirflowStack:
     # Not in the repr pytest prints on failures: it holds the JWT secret and the whole environment.
     env: dict[str, str] = field(repr=False)
     api_url: str
-    sandbox_url: str = ""
+    #: The sandbox subprocess the components' connections point at (see :func:`start_sandbox`).
+    sandbox: SandboxProcess | None = field(default=None, repr=False)
     #: The password of ``admin`` on the api-server (SimpleAuthManager).
     admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(16), repr=False)
     components: list[Component] = field(default_factory=list, repr=False)
+
+    @property
+    def sandbox_url(self) -> str:
+        if self.sandbox is None:
+            raise RuntimeError("the stack's sandbox is not started")
+        return self.sandbox.base_url
 
     @property
     def db_path(self) -> Path:
@@ -263,7 +271,9 @@ class AirflowStack:
         raise KeyError(f"no component {name!r}; started: {[c.name for c in self.components]}")
 
     def check_alive(self) -> None:
-        """Fail at once, naming the component, if one has exited (unless the test stopped it)."""
+        """Fail at once if the sandbox or a component has exited (unless the test stopped the component)."""
+        if self.sandbox is not None and (code := self.sandbox.returncode) is not None:
+            raise AssertionError(f"the sandbox exited with code {code}")
         for component in self.components:
             if component.stopped:
                 continue
@@ -311,7 +321,7 @@ class AirflowStack:
     def stop_all(self) -> list[str]:
         """
         Stop every component: its whole process group (and session) gets each signal of
-        ``STOP_SEQUENCE`` in turn, with time to exit after each.
+        ``STOP_SEQUENCE`` in turn, with time to exit after each. Then the sandbox, which served them.
 
         Returns the components that still had live processes after SIGKILL (should be none).
         """
@@ -325,6 +335,8 @@ class AirflowStack:
             print(f"still running {grace:.0f} s after {signum.name}: {', '.join(c.name for c in alive)}")
         for component in self.components:
             component.log_file.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
         return [f"{c.name}: {c.members()}" for c in alive]
 
     def stop(
@@ -363,6 +375,8 @@ class AirflowStack:
     def diagnostics(self, lines: int = 60) -> str:
         """Tails of every component's log and of the task logs, for a failure report."""
         parts = [f"AIRFLOW_HOME={self.home}"]
+        if self.sandbox is not None and self.sandbox.log is not None:
+            parts.append(f"----- sandbox ({self.sandbox.log}) -----\n{tail(self.sandbox.log, lines)}")
         for component in self.components:
             parts.append(
                 f"----- {component.name} ({component.log_path}) -----\n{tail(component.log_path, lines)}"
@@ -449,33 +463,16 @@ def component_env(
     return env
 
 
-def start_sandbox(stack: AirflowStack) -> str:
-    """Start the sandbox subprocess (builds of ``BUILD_SECONDS``); return its base URL."""
-    component = stack.start(
-        "sandbox",
-        [
-            sys.executable,
-            "-m",
-            "audio_sandbox",
-            "--port",
-            "0",
-            "--api-key",
-            SANDBOX_KEY,
-            "--build-seconds",
-            str(BUILD_SECONDS),
-        ],
-    )
-    marker = "audio sandbox listening on "
-    deadline = time.monotonic() + SANDBOX_START_TIMEOUT
-    for _ in range(int(SANDBOX_START_TIMEOUT / 0.1) + 1):
-        for line in component.log_path.read_text(errors="replace").splitlines():
-            if line.startswith(marker):
-                return line[len(marker) :].strip()
-        stack.check_alive()
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    raise AssertionError(f"the sandbox did not announce its address within {SANDBOX_START_TIMEOUT:.0f} s")
+def start_sandbox(stack: AirflowStack) -> SandboxProcess:
+    """Start the sandbox subprocess (builds of ``BUILD_SECONDS``), its log beside the components'."""
+    return SandboxProcess(
+        api_key=SANDBOX_KEY,
+        log=stack.logs_dir / "sandbox.log",
+        env=stack.env,
+        cwd=stack.home,
+        start_timeout=SANDBOX_START_TIMEOUT,
+        build_seconds=BUILD_SECONDS,
+    ).start()
 
 
 @contextlib.contextmanager
@@ -487,7 +484,7 @@ def running_stack(home: Path, dags_folder: Path = DAGS_FOLDER) -> Iterator[Airfl
     api_port = free_port()
     stack = AirflowStack(home=home, env=clean_env(), api_url=f"http://127.0.0.1:{api_port}")
     try:
-        stack.sandbox_url = start_sandbox(stack)
+        stack.sandbox = start_sandbox(stack)
         stack.env = component_env(
             home, api_port, stack.sandbox_url, jwt_secret=secrets.token_urlsafe(64), dags_folder=dags_folder
         )
