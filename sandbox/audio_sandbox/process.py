@@ -22,6 +22,8 @@ from audio_sandbox.core.settings import flag
 
 #: What ``python -m audio_sandbox`` prints, followed by its base URL, once it serves.
 LISTENING_PREFIX = "audio sandbox listening on "
+#: What it prints before that for each service at the root of its own port: ``NAME at URL``.
+SERVING_PREFIX = "audio sandbox serving "
 #: Lines of the log quoted in the error when the sandbox does not start.
 _LOG_LINES_QUOTED = 20
 
@@ -42,7 +44,8 @@ class SandboxProcess(ServedSandbox):
     :param env: the child's environment; ``None``: this process's.
     :param cwd: the child's working directory; ``None``: this process's.
     :param start_timeout: seconds :meth:`start` waits for the sandbox to serve.
-    :param knobs: further flags without the dashes (``build_seconds=3`` -> ``--build-seconds 3``).
+    :param knobs: further flags without the dashes (``build_seconds=3`` -> ``--build-seconds 3``); a
+        mapping is one flag per item (``serve={"audiopod": 0}`` -> ``--serve audiopod=0``).
     """
 
     def __init__(
@@ -53,7 +56,7 @@ class SandboxProcess(ServedSandbox):
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
         start_timeout: float = 30.0,
-        **knobs: float | str,
+        **knobs: float | str | Mapping[str, int],
     ) -> None:
         self.api_key = api_key
         self.log = log
@@ -63,6 +66,7 @@ class SandboxProcess(ServedSandbox):
         self.knobs = knobs
         self._process: subprocess.Popen[bytes] | None = None
         self._base_url: str | None = None
+        self._service_ports: dict[str, int] = {}
         # Until the copying thread takes them over: the read end of the child's stdout, our fd of the log.
         self._stdout: IO[bytes] | None = None
         self._log_fd: int | None = None
@@ -73,7 +77,11 @@ class SandboxProcess(ServedSandbox):
         """The child's command line."""
         args = [sys.executable, "-m", "audio_sandbox", "--port", "0", "--api-key", self.api_key]
         for knob, value in self.knobs.items():
-            args += [flag(knob), str(value)]
+            if isinstance(value, Mapping):
+                for key, item in value.items():
+                    args += [flag(knob), f"{key}={item}"]
+            else:
+                args += [flag(knob), str(value)]
         return args
 
     @property
@@ -87,6 +95,13 @@ class SandboxProcess(ServedSandbox):
     def returncode(self) -> int | None:
         """The child's exit code; ``None`` while it runs (or before :meth:`start`)."""
         return None if self._process is None else self._process.poll()
+
+    @property
+    def service_ports(self) -> dict[str, int]:
+        """The ports of the services served at their own root, as the sandbox announced them."""
+        if self._base_url is None:
+            raise RuntimeError("the sandbox process is not serving")
+        return dict(self._service_ports)
 
     @property
     def base_url(self) -> str:
@@ -139,7 +154,8 @@ class SandboxProcess(ServedSandbox):
         return self
 
     def _read_base_url(self) -> str:
-        """Read the child's stdout up to the listening line, at most until the deadline."""
+        """Read the child's stdout up to the listening line (noting the service ports announced before
+        it), at most until the deadline."""
         assert self._stdout is not None
         fd = self._stdout.fileno()
         deadline = time.monotonic() + self.start_timeout
@@ -148,6 +164,9 @@ class SandboxProcess(ServedSandbox):
             *lines, pending = pending.split(b"\n")
             for line in lines:
                 text = line.decode(errors="replace").strip()
+                if text.startswith(SERVING_PREFIX):
+                    name, _, url = text.removeprefix(SERVING_PREFIX).partition(" at ")
+                    self._service_ports[name] = int(url.rsplit(":", 1)[1])
                 if text.startswith(LISTENING_PREFIX):
                     return text.removeprefix(LISTENING_PREFIX)
             remaining = deadline - time.monotonic()
@@ -185,6 +204,7 @@ class SandboxProcess(ServedSandbox):
         """
         process = self._process
         self._base_url = None
+        self._service_ports = {}
         if process is not None and process.poll() is None:
             self._signal_group(signal.SIGTERM)
             try:

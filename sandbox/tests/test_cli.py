@@ -108,5 +108,23 @@ def test_cli_help_lists_every_flag() -> None:
         "--aioz-write-limit",
         "--aioz-read-limit",
         "--aioz-rate-window-seconds",
+        "--aioz-access-token",
+        "--serve NAME=PORT",
     ):
         assert option in result.stdout
+
+
+def test_cli_names_each_service_port_before_the_listening_line() -> None:
+    process = _spawn("--port", "0", "--serve", "audiopod=0", "--api-key", "ap_cli")
+    try:
+        serving = _first_line(process)
+        assert serving.startswith("audio sandbox serving audiopod at http://127.0.0.1:"), serving
+        root = serving.removeprefix("audio sandbox serving audiopod at ")
+        assert _first_line(process).startswith("audio sandbox listening on ")
+        voices = requests.get(
+            root + "/api/v1/voice/voice-profiles", headers={"X-API-Key": "ap_cli"}, timeout=5
+        )
+        assert voices.status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0

@@ -49,6 +49,22 @@ def test_serves_in_its_own_process_group_until_stopped(tmp_path: Path) -> None:
     assert "GET /audiostack/content/scripts HTTP/1.1" in text
 
 
+def test_service_ports_are_read_from_what_the_child_announces(tmp_path: Path) -> None:
+    with SandboxProcess(api_key=KEY, serve={"aimlapi": 0}, log=tmp_path / "sandbox.log") as sandbox:
+        assert "--serve" in sandbox.argv and "aimlapi=0" in sandbox.argv
+        port = sandbox.service_ports["aimlapi"]
+        assert sandbox.service_root_url("aimlapi") == f"http://127.0.0.1:{port}"
+        unknown = requests.get(
+            sandbox.service_root_url("aimlapi") + "/v2/generate/audio?generation_id=x",
+            headers={"Authorization": f"Bearer {KEY}"},
+            timeout=10,
+        )
+        assert unknown.status_code == 404
+        assert unknown.json()["path"] == "/v2/generate/audio"
+    with pytest.raises(RuntimeError, match="not serving"):
+        _ = sandbox.service_ports
+
+
 def test_a_sandbox_that_cannot_start_is_named_with_its_log(tmp_path: Path) -> None:
     log = tmp_path / "sandbox.log"
     sandbox = SandboxProcess(api_key=KEY, log=log, build_seconds="soon")

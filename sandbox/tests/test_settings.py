@@ -28,6 +28,31 @@ def test_defaults() -> None:
     assert (settings.training_seconds, settings.generation_seconds) == (3.0, 3.0)
     assert (settings.audiopod_credits_cents, settings.aimlapi_credits) == (10_000, 1_000_000)
     assert settings.aimlapi_concurrency == 0
+    assert settings.aioz_access_token is None
+    assert settings.serve == {}
+
+
+def test_serve_is_repeated_as_a_flag_or_listed_in_the_environment() -> None:
+    flags = ["--serve", "audiopod=0", "--serve", "aimlapi=8802"]
+    assert settings_from_sources(flags, {}).serve == {"audiopod": 0, "aimlapi": 8802}
+    environ = {"AUDIO_SANDBOX_SERVE": "aiozstream=0, audiostack=8803"}
+    assert settings_from_sources([], environ).serve == {"aiozstream": 0, "audiostack": 8803}
+    assert settings_from_sources(["--serve", "audiopod=0"], environ).serve == {"audiopod": 0}
+    with pytest.raises(SettingsError, match="audiopod is given twice"):
+        settings_from_sources(["--serve", "audiopod=0", "--serve", "audiopod=1"], {})
+    with pytest.raises(SettingsError, match="AUDIO_SANDBOX_SERVE"):
+        settings_from_sources([], {"AUDIO_SANDBOX_SERVE": "audiopod"})
+    with pytest.raises(SystemExit):
+        settings_from_sources(["--serve", "audiopod:1"], {})
+
+
+def test_an_aioz_access_token_is_a_jwt_other_than_the_secret_key() -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+    assert settings_from_sources(["--aioz-access-token", token], {}).aioz_access_token == token
+    assert settings_from_sources([], {"AUDIO_SANDBOX_AIOZ_ACCESS_TOKEN": ""}).aioz_access_token is None
+    for wrong in ("sandbox-key", "not a token"):
+        with pytest.raises(SettingsError, match="aioz_access_token must be a JWT"):
+            Settings(aioz_access_token=wrong)
 
 
 def test_flag_wins_over_environment_which_wins_over_default() -> None:
@@ -154,6 +179,10 @@ def test_loopback_hosts_are_accepted(host: str) -> None:
         ({"aimlapi_concurrency": -3}, "aimlapi_concurrency"),
         ({"data_dir": ""}, "data_dir"),
         ({"data_dir": __file__}, "data_dir"),
+        ({"serve": {"spotify": 0}}, "unknown service 'spotify'"),
+        ({"serve": {"audiopod": 70000}}, "audiopod's port must be 0..65535"),
+        ({"serve": {"audiopod": 8765}}, "port 8765 is already"),
+        ({"serve": {"audiopod": 9000, "aimlapi": 9000}}, "port 9000 is already"),
     ],
 )
 def test_out_of_range_values_are_refused(changes: dict[str, object], message: str) -> None:

@@ -1,5 +1,7 @@
 """
-:class:`SandboxServer`: the sandbox served by uvicorn in a background thread, on loopback only.
+:class:`SandboxServer`: the sandbox served by uvicorn in a background thread, on loopback only:
+every service under its prefix on one port, and the services of ``Settings.serve`` each also at the
+root of a port of its own (one uvicorn server, one app, one state for all of them).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from audio_sandbox.core.app import create_app
+from audio_sandbox.core.errors import SERVICE_NAMES
 from audio_sandbox.core.faults import DroppedConnectionLogFilter
 from audio_sandbox.core.served import ServedSandbox
+from audio_sandbox.core.service_ports import ServicePortRouter
 from audio_sandbox.core.settings import Settings
 from audio_sandbox.core.state import SandboxState
 
@@ -26,7 +30,8 @@ class SandboxServer(ServedSandbox):
     """
     Serve the sandbox on 127.0.0.1 (or another loopback address) from a background thread.
 
-    ``with SandboxServer(build_seconds=0.2) as sandbox: sandbox.service_url("audiostack")``
+    ``with SandboxServer(build_seconds=0.2) as sandbox: sandbox.service_url("audiostack")``;
+    ``SandboxServer(serve={"audiopod": 0})`` also serves AudioPod at ``sandbox.service_root_url("audiopod")``.
 
     :param settings: knobs; when ``None``, the defaults except ``port=0`` (a free port).
     :param start_timeout: seconds :meth:`start` waits for uvicorn to be serving.
@@ -42,8 +47,9 @@ class SandboxServer(ServedSandbox):
         self.app: FastAPI = create_app(self.settings)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
         self._port: int | None = None
+        self._service_ports: dict[str, int] = {}
 
     @property
     def state(self) -> SandboxState:
@@ -59,6 +65,13 @@ class SandboxServer(ServedSandbox):
         return self._port
 
     @property
+    def service_ports(self) -> dict[str, int]:
+        """The ports of the services served at their own root (``Settings.serve``); only while started."""
+        if self._port is None:
+            raise RuntimeError("the sandbox server is not started")
+        return dict(self._service_ports)
+
+    @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (IPv6 loopback in brackets)."""
         host = "127.0.0.1" if self.settings.host == "localhost" else self.settings.host
@@ -66,27 +79,38 @@ class SandboxServer(ServedSandbox):
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
 
-    def _bind(self) -> socket.socket:
+    def _bind(self, port: int) -> socket.socket:
         host = "127.0.0.1" if self.settings.host == "localhost" else self.settings.host
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, self.settings.port))
+            sock.bind((host, port))
         except OSError:
             sock.close()
             raise
+        self._sockets.append(sock)
         return sock
+
+    def _bind_all(self) -> ServicePortRouter:
+        """Bind the shared port and each service's own; the app routed by the port a request came in on."""
+        try:
+            self._port = int(self._bind(self.settings.port).getsockname()[1])
+            for name, port in self.settings.serve.items():
+                self._service_ports[name] = int(self._bind(port).getsockname()[1])
+        except OSError:
+            self._cleanup()
+            raise
+        services = {port: SERVICE_NAMES[name] for name, port in self._service_ports.items()}
+        return ServicePortRouter(self.app, services)
 
     def start(self) -> Self:
         """Bind, start uvicorn in a daemon thread and wait until it serves; return ``self``."""
         if self._thread is not None:
             raise RuntimeError("the sandbox server is already started")
-        sock = self._bind()
-        self._socket = sock
-        self._port = int(sock.getsockname()[1])
+        routed = self._bind_all()
         config = uvicorn.Config(
-            self.app,
+            routed,
             log_level=self.settings.log_level,
             access_log=self.settings.log_level in _VERBOSE_LEVELS,
             lifespan="off",
@@ -100,7 +124,7 @@ class SandboxServer(ServedSandbox):
         server = uvicorn.Server(config)
         self._server = server
         thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="audio-sandbox", daemon=True
+            target=server.run, kwargs={"sockets": list(self._sockets)}, name="audio-sandbox", daemon=True
         )
         self._thread = thread
         thread.start()
@@ -127,9 +151,10 @@ class SandboxServer(ServedSandbox):
         self.state.close()
 
     def _cleanup(self) -> None:
-        if self._socket is not None:
-            self._socket.close()
-        self._socket = None
+        for sock in self._sockets:
+            sock.close()
+        self._sockets = []
         self._server = None
         self._thread = None
         self._port = None
+        self._service_ports = {}

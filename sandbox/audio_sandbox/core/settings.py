@@ -2,7 +2,9 @@
 The sandbox's knobs: one dataclass, filled from command-line flags and environment variables.
 
 One naming scheme: the flag ``--x-y`` and the environment variable ``AUDIO_SANDBOX_X_Y`` set the
-field ``x_y``; a flag wins over the environment, the environment over the default.
+field ``x_y``; a flag wins over the environment, the environment over the default. ``serve`` is the
+one knob given several times: ``--serve audiopod=0 --serve aimlapi=8802``, or
+``AUDIO_SANDBOX_SERVE=audiopod=0,aimlapi=8802``.
 """
 
 from __future__ import annotations
@@ -12,11 +14,16 @@ import dataclasses
 import ipaddress
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from audio_sandbox.core.errors import SERVICE_NAMES
+
 ENV_PREFIX = "AUDIO_SANDBOX_"
+#: A JWT: three base64url segments joined by dots (AIOZ's Bearer tokens are JWTs, per its spec).
+_JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 #: Knobs that ``PATCH /_sandbox/settings`` may change while the sandbox runs.
 RUNTIME_KNOBS: frozenset[str] = frozenset(
@@ -67,6 +74,12 @@ class Settings:
     :param port: TCP port; 0 lets the system pick a free one.
     :param api_key: the key every emulated service accepts (AIOZ: the secret key of the pair).
     :param aioz_public_key: AIOZ Stream's public key, paired with ``api_key`` as the secret key.
+    :param aioz_access_token: the JWT access token AIOZ Stream accepts as ``Authorization: Bearer``
+        (the vendor's dashboard issues these; the sandbox issues none). ``None``: every Bearer
+        token is refused, and a secret key is never one.
+    :param serve: services also served at the root of a port of their own, name -> port (0 picks
+        a free one), for clients that drop a base URL's path; the prefixed ``port`` serves them all
+        as well, from the same state.
     :param build_seconds: how long an AudioStack audioform takes to build after submission.
     :param fault_5xx_rate: probability (0..1) that a service request gets a 500/502/503.
     :param fault_429_rate: probability (0..1) that a service request gets a 429.
@@ -100,6 +113,8 @@ class Settings:
     port: int = 8765
     api_key: str = "sandbox-key"
     aioz_public_key: str = "sandbox-public"
+    aioz_access_token: str | None = None
+    serve: dict[str, int] = field(default_factory=dict)
     build_seconds: float = 3.0
     fault_5xx_rate: float = 0.0
     fault_429_rate: float = 0.0
@@ -161,6 +176,7 @@ def validation_problems(settings: Settings) -> list[str]:
         problems.append("api_key must not be empty")
     if not settings.aioz_public_key:
         problems.append("aioz_public_key must not be empty")
+    problems.extend(_serve_problems(settings))
     if not _finite(settings.build_seconds) or settings.build_seconds < 0:
         problems.append(f"build_seconds must be a number >= 0, got {settings.build_seconds}")
     rates = {
@@ -189,8 +205,32 @@ def validation_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def _serve_problems(settings: Settings) -> list[str]:
+    """The ``serve`` map: known services, ports in range, no port used twice."""
+    problems: list[str] = []
+    if not isinstance(settings.serve, dict):
+        return [f"serve must map service names to ports, got {settings.serve!r}"]
+    taken = {settings.port} - {0}
+    for name, port in settings.serve.items():
+        if name not in SERVICE_NAMES:
+            problems.append(f"serve: unknown service {name!r}; known: {', '.join(SERVICE_NAMES)}")
+        if not _whole(port) or port > 65535:
+            problems.append(f"serve: {name}'s port must be 0..65535 (0 picks a free port), got {port!r}")
+        elif port:
+            if port in taken:
+                problems.append(f"serve: {name}'s port {port} is already the sandbox's or another service's")
+            taken.add(port)
+    return problems
+
+
 def _aioz_problems(settings: Settings) -> list[str]:
     problems: list[str] = []
+    token = settings.aioz_access_token
+    if token is not None and (not _JWT.fullmatch(token) or token == settings.api_key):
+        problems.append(
+            "aioz_access_token must be a JWT (header.payload.signature, base64url) other than the "
+            "secret key (api_key)"
+        )
     if settings.data_dir is not None and (
         not settings.data_dir or (os.path.exists(settings.data_dir) and not os.path.isdir(settings.data_dir))
     ):
@@ -281,11 +321,39 @@ def _optional_path(text: str) -> str | None:
     return text if text.strip() else None
 
 
+def _optional_text(text: str) -> str | None:
+    return text.strip() or None
+
+
+def service_port(text: str) -> tuple[str, int]:
+    """``audiopod=8801`` -> ``("audiopod", 8801)``; a :class:`ValueError` when malformed."""
+    name, equals, port = text.partition("=")
+    if not equals or not name.strip():
+        raise ValueError(f"expected NAME=PORT, got {text!r}")
+    return name.strip(), int(port)
+
+
+def service_ports(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """The ``serve`` map of ``(name, port)`` pairs; a service named twice is a :class:`SettingsError`."""
+    ports: dict[str, int] = {}
+    for name, port in pairs:
+        if name in ports:
+            raise SettingsError(f"serve: {name} is given twice")
+        ports[name] = port
+    return ports
+
+
+def _service_ports_text(text: str) -> dict[str, int]:
+    return service_ports(service_port(item) for item in text.split(",") if item.strip())
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "host": str,
     "port": int,
     "api_key": str,
     "aioz_public_key": str,
+    "aioz_access_token": _optional_text,
+    "serve": _service_ports_text,
     "build_seconds": float,
     "fault_5xx_rate": float,
     "fault_429_rate": float,
@@ -315,6 +383,15 @@ _HELP: dict[str, str] = {
     "port": "TCP port to listen on; 0 picks a free port and prints it (default 8765)",
     "api_key": "the API key every emulated service accepts; AIOZ's secret key (default sandbox-key)",
     "aioz_public_key": "AIOZ Stream public key, paired with --api-key as secret key (default sandbox-public)",
+    "aioz_access_token": (
+        "JWT access token AIOZ Stream accepts as Authorization: Bearer (default: none, every Bearer "
+        "token is refused; a secret key is never one)"
+    ),
+    "serve": (
+        "NAME=PORT: also serve one service (audiostack, aiozstream, audiopod, aimlapi) at the root of "
+        "a port of its own, for clients that drop a base URL's path; repeatable; port 0 picks a free one "
+        "(env: comma-separated)"
+    ),
     "build_seconds": "seconds an AudioStack audioform takes to build after submission (default 3.0)",
     "fault_5xx_rate": "probability 0..1 that a service request is answered 500/502/503 (default 0)",
     "fault_429_rate": "probability 0..1 that a service request is answered 429 (default 0)",
@@ -360,14 +437,25 @@ def build_parser() -> argparse.ArgumentParser:
             f"Every flag --x-y can also be set as the environment variable {ENV_PREFIX}X_Y; the flag wins."
         ),
     )
-    for field in dataclasses.fields(Settings):
+    for knob in dataclasses.fields(Settings):
+        help_text = f"{_HELP[knob.name]} [env {env_var(knob.name)}]"
+        if knob.name == "serve":
+            parser.add_argument(
+                flag(knob.name),
+                dest=knob.name,
+                action="append",
+                type=service_port,
+                metavar="NAME=PORT",
+                help=help_text,
+            )
+            continue
         parser.add_argument(
-            flag(field.name),
-            dest=field.name,
+            flag(knob.name),
+            dest=knob.name,
             default=None,
-            type=_PARSERS[field.name],
-            metavar=field.name.upper(),
-            help=f"{_HELP[field.name]} [env {env_var(field.name)}]",
+            type=_PARSERS[knob.name],
+            metavar=knob.name.upper(),
+            help=help_text,
         )
     return parser
 
@@ -387,17 +475,19 @@ def settings_from_sources(
     arguments = vars(parser.parse_args(argv))
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    for field in dataclasses.fields(Settings):
-        given = arguments.get(field.name)
+    for knob in dataclasses.fields(Settings):
+        given = arguments.get(knob.name)
         if given is not None:
-            values[field.name] = given
+            values[knob.name] = service_ports(given) if knob.name == "serve" else given
             continue
-        name = env_var(field.name)
+        name = env_var(knob.name)
         if name in environ:
             try:
-                values[field.name] = _PARSERS[field.name](environ[name])
+                values[knob.name] = _PARSERS[knob.name](environ[name])
+            except SettingsError:
+                raise
             except ValueError:
                 raise SettingsError(
-                    f"environment variable {name}={environ[name]!r} is not a valid {field.name}"
+                    f"environment variable {name}={environ[name]!r} is not a valid {knob.name}"
                 ) from None
     return Settings(**values)
