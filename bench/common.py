@@ -30,6 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 #: Scratch space (ignored by git): generated files, child logs, compiled bytecode, Airflow homes.
 OUT = REPO / "bench" / "out"
 KEY = "bench-sandbox-key"
+#: The AIOZ Stream public key that goes with ``KEY`` as its secret key.
+AIOZ_PUBLIC_KEY = "bench-sandbox-public"
 MIB = 1024 * 1024
 #: Compiled bytecode of every child, kept out of the source tree (the environment may set
 #: PYTHONDONTWRITEBYTECODE; a deployed Airflow has its .pyc files, so children get theirs here).
@@ -187,7 +189,13 @@ class Sandbox(SandboxProcess):
 
     def __init__(self, name: str = "sandbox", **knobs: float | str) -> None:
         super().__init__(
-            api_key=KEY, log=OUT / f"{name}.log", env=child_env(), cwd=REPO, start_timeout=60, **knobs
+            api_key=KEY,
+            log=OUT / f"{name}.log",
+            env=child_env(),
+            cwd=REPO,
+            start_timeout=60,
+            aioz_public_key=AIOZ_PUBLIC_KEY,
+            **knobs,
         )
         self.session = requests.Session()
 
@@ -195,7 +203,12 @@ class Sandbox(SandboxProcess):
         """``AIRFLOW_CONN_<SERVICE>_<SUFFIX>`` of the four services, pointing here (JSON form)."""
         return {
             f"AIRFLOW_CONN_{service.upper()}_{conn_suffix}": json.dumps(
-                {"conn_type": service, "host": self.service_url(service), "password": self.api_key}
+                {
+                    "conn_type": service,
+                    "host": self.service_url(service),
+                    "password": self.api_key,
+                    "extra": {"public_key": AIOZ_PUBLIC_KEY} if service == "aiozstream" else {},
+                }
             )
             for service in SERVICE_NAMES
         }

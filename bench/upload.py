@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import KEY, MIB, OUT, REPO, Sandbox
+from bench.common import AIOZ_PUBLIC_KEY, KEY, MIB, OUT, REPO, Sandbox
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,12 @@ def run_md5sum(path: Path) -> Measure:
 
 def run_upload(path: Path, part_mib: int, sandbox: Sandbox) -> Measure:
     """One upload in a fresh child, so its CPU and peak RSS are its own."""
-    env = {**os.environ, "BENCH_AIOZ_URL": sandbox.service_url("aiozstream"), "BENCH_KEY": KEY}
+    env = {
+        **os.environ,
+        "BENCH_AIOZ_URL": sandbox.service_url("aiozstream"),
+        "BENCH_KEY": KEY,
+        "BENCH_AIOZ_PUBLIC_KEY": AIOZ_PUBLIC_KEY,
+    }
     server_before = sandbox.cpu_seconds()
     output = subprocess.run(
         [sys.executable, "-m", "bench.upload_child", str(path), str(part_mib * MIB)],

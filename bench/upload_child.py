@@ -17,7 +17,12 @@ from bench.own_process import measure_upload
 def main() -> int:
     path, part_size = sys.argv[1], int(sys.argv[2])
     os.environ["AIRFLOW_CONN_AIOZSTREAM_BENCH"] = json.dumps(
-        {"conn_type": "aiozstream", "host": os.environ["BENCH_AIOZ_URL"], "password": os.environ["BENCH_KEY"]}
+        {
+            "conn_type": "aiozstream",
+            "host": os.environ["BENCH_AIOZ_URL"],
+            "password": os.environ["BENCH_KEY"],
+            "extra": {"public_key": os.environ["BENCH_AIOZ_PUBLIC_KEY"]},
+        }
     )
     from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
     from airflow_provider_audio.upload import parts

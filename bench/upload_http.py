@@ -23,6 +23,7 @@ import sys
 import time
 
 from bench.common import (
+    AIOZ_PUBLIC_KEY,
     KEY,
     MIB,
     OUT,
@@ -100,6 +101,7 @@ def run() -> Section:
                 "BENCH_AIOZSTREAM_URL": sandbox.service_url("aiozstream"),
                 "BENCH_AUDIOSTACK_URL": sandbox.service_url("audiostack"),
                 "BENCH_KEY": KEY,
+                "BENCH_AIOZ_PUBLIC_KEY": AIOZ_PUBLIC_KEY,
             }
         )
         server_before = sandbox.cpu_seconds()

@@ -26,6 +26,7 @@ def main() -> int:
                 "conn_type": service,
                 "host": os.environ[f"BENCH_{name}_URL"],
                 "password": os.environ["BENCH_KEY"],
+                "extra": {"public_key": os.environ["BENCH_AIOZ_PUBLIC_KEY"]} if name == "AIOZSTREAM" else {},
             }
         )
     from airflow_provider_audio.transfers.audiostack_to_aiozstream import AudioStackToAiozStreamOperator

@@ -21,12 +21,15 @@ from audio_sandbox.core.errors import SERVICE_NAMES
 REPO = Path(__file__).resolve().parent.parent
 DEMO_HOME = REPO / ".demo"
 DEMO_KEY = "demo-sandbox-key"
+#: The AIOZ Stream public key that goes with ``DEMO_KEY`` as its secret key.
+DEMO_AIOZ_PUBLIC_KEY = "demo-sandbox-public"
 
 
 def demo_sandbox() -> SandboxProcess:
     """The sandbox as a child process; builds and transcoding take seconds unless set otherwise."""
     return SandboxProcess(
         api_key=DEMO_KEY,
+        aioz_public_key=DEMO_AIOZ_PUBLIC_KEY,
         env={
             **os.environ,
             "AUDIO_SANDBOX_BUILD_SECONDS": os.environ.get("AUDIO_SANDBOX_BUILD_SECONDS", "3"),
@@ -51,9 +54,14 @@ def configure_airflow(sandbox: SandboxProcess, output_dir: Path) -> None:
         }
     )
     for name in SERVICE_NAMES:
-        os.environ[f"AIRFLOW_CONN_{name.upper()}_DEFAULT"] = json.dumps(
-            {"conn_type": name, "host": sandbox.service_url(name), "password": sandbox.api_key}
-        )
+        connection: dict[str, object] = {
+            "conn_type": name,
+            "host": sandbox.service_url(name),
+            "password": sandbox.api_key,
+        }
+        if name == "aiozstream":
+            connection["extra"] = {"public_key": DEMO_AIOZ_PUBLIC_KEY}
+        os.environ[f"AIRFLOW_CONN_{name.upper()}_DEFAULT"] = json.dumps(connection)
     subprocess.run(
         [str(Path(sys.executable).with_name("airflow")), "db", "migrate"],
         check=True,

@@ -42,6 +42,26 @@ if TYPE_CHECKING:
     from audio_sandbox.core.server import SandboxServer
 
 SANDBOX_KEY = "sandbox-test-key-7f3a9c"
+#: The AIOZ Stream public key the secret key ``SANDBOX_KEY`` goes with.
+SANDBOX_AIOZ_PUBLIC_KEY = "sandbox-test-public-2b8e"
+#: Headers of a direct AIOZ Stream request to the session sandbox (its documented key pair headers).
+SANDBOX_AIOZ_HEADERS = {"stream-public-key": SANDBOX_AIOZ_PUBLIC_KEY, "stream-secret-key": SANDBOX_KEY}
+#: An AIOZ Stream access token (a JWT) the session sandbox accepts as ``Authorization: Bearer``.
+SANDBOX_AIOZ_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzYW5kYm94LXRlc3QifQ.dGVzdC1zaWduYXR1cmU"
+
+
+def sandbox_connection(service: str, host: str, **extra: object) -> dict[str, object]:
+    """
+    An Airflow connection (JSON form) of ``service`` at ``host`` with the session sandbox's keys.
+
+    :param extra: extras besides AIOZ Stream's public key (client limits such as ``max_attempts``).
+    """
+    if service == "aiozstream":
+        extra = {"public_key": SANDBOX_AIOZ_PUBLIC_KEY, **extra}
+    connection: dict[str, object] = {"conn_type": service, "host": host, "password": SANDBOX_KEY}
+    if extra:
+        connection["extra"] = extra
+    return connection
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +82,12 @@ def sandbox() -> Iterator[SandboxServer]:
     """The offline emulator of the four services, on 127.0.0.1, for the whole session."""
     from audio_sandbox.core.server import SandboxServer
 
-    with SandboxServer(api_key=SANDBOX_KEY, build_seconds=0.5) as server:
+    with SandboxServer(
+        api_key=SANDBOX_KEY,
+        aioz_public_key=SANDBOX_AIOZ_PUBLIC_KEY,
+        aioz_access_token=SANDBOX_AIOZ_TOKEN,
+        build_seconds=0.5,
+    ) as server:
         yield server
 
 
@@ -81,8 +106,6 @@ def sandbox_connections(sandbox_reset: SandboxServer, monkeypatch: pytest.Monkey
     for service in ("audiostack", "aiozstream", "audiopod", "aimlapi"):
         monkeypatch.setenv(
             f"AIRFLOW_CONN_{service.upper()}_DEFAULT",
-            json.dumps(
-                {"conn_type": service, "host": sandbox_reset.service_url(service), "password": SANDBOX_KEY}
-            ),
+            json.dumps(sandbox_connection(service, sandbox_reset.service_url(service))),
         )
     return sandbox_reset

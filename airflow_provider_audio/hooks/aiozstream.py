@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,10 @@ from airflow_provider_audio.upload.sources import UploadSource, read_exactly
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
+
+AUTH_SCHEMES = ("key_pair", "bearer")
+# AIOZ's Bearer tokens are JWTs (its spec: 'Type "Bearer" followed by a space and JWT token').
+_JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 class MediaStatus(enum.StrEnum):
@@ -164,8 +170,11 @@ class AiozStreamHook(AudioServiceHook):
     """
     Talks to AIOZ Stream.
 
-    Connection: either extras ``public_key`` + password (the secret key), sent as
-    ``stream-public-key`` / ``stream-secret-key``; or password alone, sent as a Bearer token.
+    Connection: password = the secret key, extra ``public_key`` = its public key; the pair is sent
+    as HTTP Basic ``public:secret``, as the official Go client sends it. A secret key without its
+    public key is refused before any call: AIOZ Stream takes no secret key alone. With extra
+    ``{"auth": "bearer"}`` the password is instead an access token (a JWT, as AIOZ's dashboard
+    issues them), sent as ``Authorization: Bearer``.
     Host overrides ``https://api.aiozstream.network/api``. Rate limits (uploads 100/min, writes
     200/min, reads 500/min) are honoured through ``X-RateLimit-Retry-After`` by the HTTP core.
 
@@ -179,28 +188,43 @@ class AiozStreamHook(AudioServiceHook):
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Connection form: secret key (or token) as password, public key in extras."""
+        """Connection form: secret key as password, its public key in extras."""
         behaviour = cls._ui_behaviour(
             hidden=["schema", "port", "login"],
-            extra_placeholder={"public_key": "your stream public key (omit to use a Bearer token)"},
+            extra_placeholder={"public_key": "your stream public key (required with a secret key)"},
             host_placeholder="https://api.aiozstream.network/api",
         )
-        behaviour["relabeling"]["password"] = "Secret Key or Bearer Token"
+        behaviour["relabeling"]["password"] = "Secret Key"
         return behaviour
 
     @classmethod
     def credentials_from_connection(cls, connection: Connection, extra: Mapping[str, Any]) -> Credentials:
-        if not connection.password:
-            raise AudioInputError(
-                "AIOZ Stream connection",
-                [f"{connection.conn_id}.password: the secret key (or Bearer token) is empty"],
+        conn_id, secret = connection.conn_id, connection.password
+        scheme = extra.get("auth", "key_pair")
+        public_key = str(extra.get("public_key") or "")
+        problems: list[str] = []
+        if scheme not in AUTH_SCHEMES:
+            problems.append(f"{conn_id}.extra.auth: {scheme!r}; allowed values: {AUTH_SCHEMES}")
+        elif not secret:
+            what = "access token" if scheme == "bearer" else "secret key"
+            problems.append(f"{conn_id}.password: the {what} is empty")
+        elif scheme == "bearer" and not _JWT.fullmatch(secret):
+            problems.append(
+                f"{conn_id}.password: with extra.auth 'bearer' it holds an access token, a JWT "
+                "(header.payload.signature); a secret key goes with its public key in extra.public_key"
             )
-        public_key = extra.get("public_key")
-        if public_key:
-            return Credentials.key_pair(
-                "stream-public-key", str(public_key), "stream-secret-key", connection.password
+        elif scheme == "key_pair" and not public_key:
+            problems.append(
+                f"{conn_id}.extra.public_key: missing; AIOZ Stream takes the secret key (password) only "
+                "together with its public key"
             )
-        return Credentials.bearer(connection.password)
+        if problems:
+            raise AudioInputError("AIOZ Stream connection", problems)
+        assert secret is not None
+        if scheme == "bearer":
+            return Credentials.bearer(secret)
+        pair = base64.b64encode(f"{public_key}:{secret}".encode()).decode()
+        return Credentials(headers={"Authorization": f"Basic {pair}"}, secrets=(secret, pair))
 
     def _probe(self, client: SyncApiClient) -> None:
         client.call(routes.GET_ME)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import math
@@ -15,8 +16,10 @@ from audio_sandbox import SandboxServer
 
 from .conftest import API_KEY
 
-HEADERS = {"Authorization": f"Bearer {API_KEY}"}
-PAIR_HEADERS = {"stream-public-key": "sandbox-public", "stream-secret-key": API_KEY}
+PUBLIC_KEY = "sandbox-public"
+#: What the official Go client sends: HTTP Basic public key : secret key.
+HEADERS = {"Authorization": "Basic " + base64.b64encode(f"{PUBLIC_KEY}:{API_KEY}".encode()).decode()}
+PAIR_HEADERS = {"stream-public-key": PUBLIC_KEY, "stream-secret-key": API_KEY}
 
 
 def api(sandbox: SandboxServer) -> str:

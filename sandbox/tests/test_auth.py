@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -11,6 +13,12 @@ from audio_sandbox import SandboxServer
 from .conftest import API_KEY
 
 PUBLIC_KEY = "sandbox-public"
+#: A JWT-shaped access token, for a sandbox started with ``aioz_access_token``.
+ACCESS_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzYW5kYm94In0.c2lnbmF0dXJl"
+
+
+def basic(public: str, secret: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{public}:{secret}".encode()).decode()}
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,7 @@ ACCEPTED = [
     ("audiostack", {"x-api-key": API_KEY}),
     ("audiostack", {"Authorization": f"Bearer {API_KEY}"}),
     ("audiostack", {"x-api-key": API_KEY, "x-assume-org": "org-123"}),
-    ("aiozstream", {"Authorization": f"Bearer {API_KEY}"}),
+    ("aiozstream", basic(PUBLIC_KEY, API_KEY)),
     ("aiozstream", {"stream-public-key": PUBLIC_KEY, "stream-secret-key": API_KEY}),
     ("audiopod", {"X-API-Key": API_KEY}),
     ("audiopod", {"Authorization": f"Bearer {API_KEY}"}),
@@ -50,6 +58,20 @@ REFUSED = [
     ("audiostack", {"x-api-key": "wrong", "Authorization": f"Bearer {API_KEY}"}),
     ("aiozstream", {}),
     ("aiozstream", {"Authorization": "Bearer wrong"}),
+    # The secret key is not a token: it goes with its public key.
+    ("aiozstream", {"Authorization": f"Bearer {API_KEY}"}),
+    # No access token is configured, so no Bearer token passes.
+    ("aiozstream", {"Authorization": f"Bearer {ACCESS_TOKEN}"}),
+    ("aiozstream", basic(PUBLIC_KEY, "wrong")),
+    ("aiozstream", basic("wrong", API_KEY)),
+    ("aiozstream", {"Authorization": "Basic " + base64.b64encode(API_KEY.encode()).decode()}),
+    ("aiozstream", {"Authorization": "Basic not-base64!"}),
+    ("aiozstream", {"Authorization": f"Token {API_KEY}"}),
+    # The first credential form present decides: a wrong Basic pair is not rescued by the headers.
+    (
+        "aiozstream",
+        {**basic(PUBLIC_KEY, "wrong"), "stream-public-key": PUBLIC_KEY, "stream-secret-key": API_KEY},
+    ),
     ("aiozstream", {"stream-public-key": PUBLIC_KEY, "stream-secret-key": "wrong"}),
     ("aiozstream", {"stream-public-key": "wrong", "stream-secret-key": API_KEY}),
     ("aiozstream", {"stream-secret-key": API_KEY}),
@@ -102,8 +124,33 @@ def test_refused_credentials(sandbox: SandboxServer, service: str, headers: dict
     assert API_KEY not in response.text
 
 
+def test_aioz_secret_key_as_bearer_is_told_to_send_its_public_key(sandbox: SandboxServer) -> None:
+    response = _get(sandbox, "aiozstream", {"Authorization": f"Bearer {API_KEY}"})
+    assert response.status_code == 401
+    assert "public key" in response.json()["message"]
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert _get(sandbox, "aiozstream", basic(PUBLIC_KEY, "wrong")).headers["www-authenticate"] == "Basic"
+
+
+@pytest.fixture(scope="module")
+def with_access_token() -> Iterator[SandboxServer]:
+    with SandboxServer(api_key=API_KEY, aioz_access_token=ACCESS_TOKEN) as server:
+        yield server
+
+
+def test_aioz_bearer_takes_the_configured_access_token_only(with_access_token: SandboxServer) -> None:
+    assert (
+        _get(with_access_token, "aiozstream", {"Authorization": f"Bearer {ACCESS_TOKEN}"}).status_code == 200
+    )
+    assert _get(with_access_token, "aiozstream", basic(PUBLIC_KEY, API_KEY)).status_code == 200
+    assert _get(with_access_token, "aiozstream", {"Authorization": f"Bearer {API_KEY}"}).status_code == 401
+    assert (
+        _get(with_access_token, "aiozstream", {"Authorization": f"Bearer {ACCESS_TOKEN}x"}).status_code == 401
+    )
+
+
 def test_success_bodies(sandbox: SandboxServer) -> None:
-    me = _get(sandbox, "aiozstream", {"Authorization": f"Bearer {API_KEY}"}).json()
+    me = _get(sandbox, "aiozstream", basic(PUBLIC_KEY, API_KEY)).json()
     assert me["status"] == "success"
     assert set(me["data"]) >= {"id", "email", "name", "user"}
     assert set(me["data"]["user"]) >= {"id", "email", "first_name", "last_name", "created_at"}

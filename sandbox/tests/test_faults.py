@@ -9,9 +9,8 @@ import pytest
 import requests
 from audio_sandbox import SandboxServer
 
+from .aioz import HEADERS as AIOZ_HEADERS
 from .conftest import API_KEY, audiostack_headers, make_audioform, submit
-
-AIOZ_HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 
 
 def _fault(sandbox: SandboxServer, **spec: object) -> dict[str, object]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
-from tests.conftest import SANDBOX_KEY
+from tests.conftest import SANDBOX_AIOZ_HEADERS, sandbox_connection
 
 if TYPE_CHECKING:
     from audio_sandbox.core.server import SandboxServer
@@ -139,7 +139,7 @@ class FaultSandbox:
         response = requests.post(
             self.server.service_url("aiozstream") + "/media",
             json={"status": ["new", "transcoding", "done", "fail"], "limit": 100},
-            headers={"Authorization": f"Bearer {SANDBOX_KEY}"},
+            headers=SANDBOX_AIOZ_HEADERS,
             timeout=5,
         )
         response.raise_for_status()
@@ -167,14 +167,7 @@ class FaultSandbox:
         """Give one service's default connection client limits (``read_timeout``, ``max_attempts``...)."""
         self.monkeypatch.setenv(
             f"AIRFLOW_CONN_{service.upper()}_DEFAULT",
-            json.dumps(
-                {
-                    "conn_type": service,
-                    "host": self.server.service_url(service),
-                    "password": SANDBOX_KEY,
-                    "extra": extra,
-                }
-            ),
+            json.dumps(sandbox_connection(service, self.server.service_url(service), **extra)),
         )
 
 

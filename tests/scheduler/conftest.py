@@ -29,7 +29,7 @@ import pytest
 import requests
 from audio_sandbox import SandboxProcess
 
-from tests.conftest import SANDBOX_KEY
+from tests.conftest import SANDBOX_AIOZ_PUBLIC_KEY, SANDBOX_KEY, sandbox_connection
 
 HERE = Path(__file__).resolve().parent
 DAGS_FOLDER = HERE / "dags"
@@ -453,10 +453,10 @@ def component_env(
             # select() times out, after up to this many seconds (default 5), holding the slot meanwhile.
             "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
             "AIRFLOW_CONN_AUDIOSTACK_DEFAULT": json.dumps(
-                {"conn_type": "audiostack", "host": f"{sandbox_url}/audiostack", "password": SANDBOX_KEY}
+                sandbox_connection("audiostack", f"{sandbox_url}/audiostack")
             ),
             "AIRFLOW_CONN_AIOZSTREAM_DEFAULT": json.dumps(
-                {"conn_type": "aiozstream", "host": f"{sandbox_url}/aiozstream/api", "password": SANDBOX_KEY}
+                sandbox_connection("aiozstream", f"{sandbox_url}/aiozstream/api")
             ),
         }
     )
@@ -467,6 +467,7 @@ def start_sandbox(stack: AirflowStack) -> SandboxProcess:
     """Start the sandbox subprocess (builds of ``BUILD_SECONDS``), its log beside the components'."""
     return SandboxProcess(
         api_key=SANDBOX_KEY,
+        aioz_public_key=SANDBOX_AIOZ_PUBLIC_KEY,
         log=stack.logs_dir / "sandbox.log",
         env=stack.env,
         cwd=stack.home,

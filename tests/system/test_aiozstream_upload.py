@@ -15,6 +15,7 @@ import requests
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.operators.aiozstream import AiozStreamUploadAudioOperator
 from airflow_provider_audio.upload.parts import MIN_PART_SIZE
+from tests.conftest import SANDBOX_AIOZ_HEADERS
 from tests.system.conftest import OperatorRunner, add_fault, patch_settings, sandbox_stats
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def only_media_id(sandbox: SandboxServer) -> str:
     body = requests.post(
         f"{sandbox.service_url('aiozstream')}/media",
         json={"status": ["new", "transcoding", "done", "fail"]},
-        headers={"Authorization": "Bearer sandbox-test-key-7f3a9c"},
+        headers=SANDBOX_AIOZ_HEADERS,
         timeout=5,
     ).json()
     media = body["data"]["media"]
@@ -184,7 +185,7 @@ def test_update_sensor_and_delete(
     assert run_operator({"media_id": media_id, "changes": changes}, operator=UPDATE).state == "success"
     detail = requests.get(
         f"{sandbox_connections.service_url('aiozstream')}/media/{media_id}",
-        headers={"Authorization": "Bearer sandbox-test-key-7f3a9c"},
+        headers=SANDBOX_AIOZ_HEADERS,
         timeout=5,
     ).json()["data"]
     assert detail["title"] == "Renamed" and detail["is_public"] is False

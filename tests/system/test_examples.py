@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
+from tests.conftest import SANDBOX_AIOZ_HEADERS
 from tests.system.conftest import patch_settings, sandbox_stats, xcom_of
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def aioz_media_count(sandbox: SandboxServer) -> int:
     body = requests.post(
         f"{sandbox.service_url('aiozstream')}/media",
         json={"status": ["new", "transcoding", "done", "fail"], "limit": 100},
-        headers={"Authorization": "Bearer sandbox-test-key-7f3a9c"},
+        headers=SANDBOX_AIOZ_HEADERS,
         timeout=5,
     ).json()
     return int(body["data"]["total"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import json
@@ -53,7 +54,7 @@ def test_create_sends_type_audio_with_key_pair(requests_mock: rm.Mocker, hook: A
     assert hook.create_media({"title": "Episode"}).id == "m1"
     sent = requests_mock.last_request
     assert sent.json() == {"title": "Episode", "type": "audio"}
-    assert (sent.headers["stream-public-key"], sent.headers["stream-secret-key"]) == ("pub", "sec")
+    assert sent.headers["Authorization"] == "Basic " + base64.b64encode(b"pub:sec").decode()
 
 
 def test_create_is_validated_before_any_call(requests_mock: rm.Mocker, hook: AiozStreamHook) -> None:

@@ -69,13 +69,34 @@ def test_credentials_per_service() -> None:
     stack = credentials(AudioStackHook, conn(password="k1", extra=json.dumps({"assume_org": "org-9"})))
     assert stack.headers == {"x-api-key": "k1", "x-assume-org": "org-9"}
     pair = credentials(AiozStreamHook, conn(password="s", extra=json.dumps({"public_key": "p"})))
-    assert pair.headers == {"stream-public-key": "p", "stream-secret-key": "s"}
-    assert credentials(AiozStreamHook, conn(password="t")).headers == {"Authorization": "Bearer t"}
+    assert pair.headers == {"Authorization": "Basic cDpz"}  # base64("p:s"), as the Go client sends it
+    assert pair.secrets == ("s", "cDpz")
+    token = credentials(AiozStreamHook, conn(password="h.p.s", extra=json.dumps({"auth": "bearer"})))
+    assert token.headers == {"Authorization": "Bearer h.p.s"}
     assert credentials(AudioPodHook, conn(password="ap_1")).headers == {"X-API-Key": "ap_1"}
     jwt = credentials(AudioPodHook, conn(password="j.w.t", extra=json.dumps({"auth": "bearer"})))
     assert jwt.headers == {"Authorization": "Bearer j.w.t"}
     assert credentials(AimlApiHook, conn(password="m")).headers == {"Authorization": "Bearer m"}
     assert "k1" not in repr(stack)
+
+
+def test_aioz_secret_key_without_its_public_key_is_refused_naming_the_extra() -> None:
+    with pytest.raises(
+        AudioInputError, match=r"c\.extra\.public_key: missing; .* only together with its public key"
+    ):
+        credentials(AiozStreamHook, conn(password="secret"))
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ({"auth": "bearer"}, r"c\.password: with extra\.auth 'bearer' it holds an access token, a JWT"),
+        ({"auth": "basic"}, r"c\.extra\.auth: 'basic'; allowed values: \('key_pair', 'bearer'\)"),
+    ],
+)
+def test_aioz_bearer_is_for_an_access_token_only(extra: dict[str, str], fragment: str) -> None:
+    with pytest.raises(AudioInputError, match=fragment):
+        credentials(AiozStreamHook, conn(password="a-secret-key", extra=json.dumps(extra)))
 
 
 def test_audiopod_unknown_auth_scheme_lists_allowed_values() -> None:
@@ -173,7 +194,9 @@ def test_connection_limits_apply_to_a_download_from_a_fresh_hook(
 ) -> None:
     # Operators download with a hook made just for it (no API call first): the connection's read
     # timeout and attempts must still bound the download (found by tests/faults).
-    extra = {"read_timeout": 0.5, "max_attempts": 2}
+    extra: dict[str, Any] = {"read_timeout": 0.5, "max_attempts": 2}
+    if hook_class is AiozStreamHook:
+        extra["public_key"] = "p"
     monkeypatch.setenv(
         "AIRFLOW_CONN_AUDIO_LIMITS",
         json.dumps({"conn_type": hook_class.conn_type, "password": "k", "extra": extra}),
