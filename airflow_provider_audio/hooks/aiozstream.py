@@ -301,11 +301,17 @@ class AiozStreamHook(AudioServiceHook):
         return MediaCost(price=float(data.get("price") or 0.0), is_enough=bool(data.get("is_enough")))
 
     def update_media(self, media_id: str, changes: UpdateMediaRequest | Mapping[str, Any]) -> None:
-        """Change a media's title, description, metadata, tags, visibility or player."""
+        """
+        Change a media's title, description, metadata, tags, visibility or player.
+
+        The player goes as ``player_id``, the name in the vendor's spec and Go client (its API
+        reference calls it ``player_theme_id``).
+        """
         model = changes if isinstance(changes, UpdateMediaRequest) else parse_update_media(changes)
-        self.get_conn().call(
-            routes.UPDATE_MEDIA, path_params={"media_id": media_id}, json_body=model.to_payload()
-        )
+        payload = model.to_payload()
+        if "player_theme_id" in payload:
+            payload["player_id"] = payload.pop("player_theme_id")
+        self.get_conn().call(routes.UPDATE_MEDIA, path_params={"media_id": media_id}, json_body=payload)
 
     def delete_media(self, media_id: str) -> None:
         """Delete a media object."""

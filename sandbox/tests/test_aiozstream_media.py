@@ -381,7 +381,8 @@ def test_patch_updates_the_given_fields_and_updated_at(sandbox: SandboxServer) -
     ("changes", "fragments"),
     [
         ({"colour": "red", "title": "x"}, ["unknown", "colour"]),
-        ({"player_id": "p"}, ["unknown", "player_id", "player_theme_id"]),
+        ({"player_id": 7}, ["player_id must be a string"]),
+        ({"player_id": "a", "player_theme_id": "b"}, ["two players"]),
         ({"title": ""}, ["title"]),
         ({"title": 3}, ["title"]),
         ({"description": 3}, ["description"]),
@@ -401,6 +402,14 @@ def test_patch_validation(sandbox: SandboxServer, changes: dict[str, Any], fragm
     after = get_media(sandbox, media["id"]).json()["data"]
     assert after["title"] == "Unchanged"
     assert after["updated_at"] == media["updated_at"]
+
+
+def test_patch_takes_the_player_as_player_id_as_the_spec_names_it(sandbox: SandboxServer) -> None:
+    media = create(sandbox)
+    changes = {"player_id": "player-7"}
+    response = requests.patch(f"{api(sandbox)}/media/{media['id']}", json=changes, headers=HEADERS, timeout=5)
+    assert response.status_code == 200, response.text
+    assert get_media(sandbox, media["id"]).json()["data"]["player_theme_id"] == "player-7"
 
 
 def test_patch_of_unknown_media_is_404(sandbox: SandboxServer) -> None:

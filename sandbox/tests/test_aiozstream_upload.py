@@ -349,13 +349,33 @@ def test_a_file_of_the_wrong_length_is_refused(sandbox: SandboxServer) -> None:
 
 @pytest.mark.parametrize(
     ("index", "fragment"),
-    [(None, "index is required"), ("0", "1-based"), ("one", "1-based"), ("-1", "1-based")],
+    [(None, "index is required"), ("2", "first index is 1"), ("one", "1-based"), ("-1", "1-based")],
 )
 def test_bad_index_fields_are_refused(sandbox: SandboxServer, index: str | None, fragment: str) -> None:
     media = create(sandbox)
     response = send_part(sandbox, media["id"], b"abc", start=0, total=3, index=index)
     assert fragment in error_message(response, 400)
     _assert_nothing_stored(sandbox, media["id"])
+
+
+def test_a_0_based_upload_as_the_api_reference_shows_it_is_taken_in_order(sandbox: SandboxServer) -> None:
+    media = create(sandbox)
+    source = make_wav(1.0)
+    pieces = split(source, 3)
+    for index, (start, piece) in enumerate(pieces):
+        response = send_part(sandbox, media["id"], piece, start=start, total=len(source), index=index)
+        assert response.status_code == 200, response.text
+    assert [part["index"] for part in admin_media(sandbox, media["id"])["parts"]] == [0, 1, 2]
+    assert complete(sandbox, media["id"]).status_code == 200
+    assert wait_settled(sandbox, media["id"])["status"] == "done"
+
+
+def test_an_upload_begun_at_0_cannot_jump_to_2(sandbox: SandboxServer) -> None:
+    media = create(sandbox)
+    data = os.urandom(2000)
+    assert send_part(sandbox, media["id"], data[:1000], start=0, total=2000, index=0).status_code == 200
+    response = send_part(sandbox, media["id"], data[1000:], start=1000, total=2000, index=2)
+    assert "next index is 1" in error_message(response, 400)
 
 
 def test_missing_hash_file_or_multipart_body_is_refused(sandbox: SandboxServer) -> None:

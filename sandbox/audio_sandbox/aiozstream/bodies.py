@@ -39,13 +39,16 @@ PRICE_PER_MINUTE_USD: dict[str, float] = {
     "highest": 0.004,
     "lossless": 0.006,
 }
-#: Fields ``PATCH /media/{id}`` accepts.
+#: Fields ``PATCH /media/{id}`` accepts. The player is ``player_id`` in the vendor's spec
+#: (``UpdateMediaInfoRequest``) and Go client, ``player_theme_id`` in its API reference: either
+#: name sets the media's ``player_theme_id``.
 UPDATABLE_FIELDS: tuple[str, ...] = (
     "title",
     "description",
     "metadata",
     "tags",
     "is_public",
+    "player_id",
     "player_theme_id",
 )
 
@@ -366,9 +369,9 @@ def parse_update(body: Any) -> dict[str, Any]:
             continue
         if name == "title":
             changes[name] = _check_title(value, problems)
-        elif name in ("description", "player_theme_id"):
+        elif name in ("description", "player_id", "player_theme_id"):
             if isinstance(value, str):
-                changes[name] = value
+                changes["player_theme_id" if name == "player_id" else name] = value
             else:
                 problems.add(f"{name} must be a string")
         elif name == "is_public":
@@ -380,6 +383,9 @@ def parse_update(body: Any) -> dict[str, Any]:
             changes[name] = _check_metadata(value, problems)
         else:
             changes[name] = _check_tags(value, problems)
+    player, theme = body.get("player_id"), body.get("player_theme_id")
+    if isinstance(player, str) and isinstance(theme, str) and player != theme:
+        problems.add(f"player_id {player!r} and player_theme_id {theme!r} name two players; send one")
     problems.raise_if_any()
     return changes
 

@@ -47,7 +47,7 @@ class UploadPart:
     """
     A part received and stored.
 
-    :param index: its 1-based index.
+    :param index: its number as sent (from 1, or from 0: the first part decides).
     :param start: first byte's offset in the file.
     :param end: last byte's offset (inclusive).
     :param md5: hex MD5 of its bytes.

@@ -168,7 +168,8 @@ async def get_media(media_id: str, request: Request) -> JSONResponse:
 
 @router.patch("/media/{media_id}")
 async def update_media(media_id: str, request: Request) -> JSONResponse:
-    """``PATCH /media/{id}``: change title, description, metadata, tags, is_public, player_theme_id."""
+    """``PATCH /media/{id}``: change title, description, metadata, tags, is_public, the player
+    (``player_id`` or ``player_theme_id``)."""
     media = _live_media(request, media_id)
     try:
         changes = aioz_requests.parse_update(await _json_body(request))
@@ -192,7 +193,8 @@ async def delete_media(media_id: str, request: Request) -> JSONResponse:
 @router.post("/media/{media_id}/part")
 async def upload_part(media_id: str, request: Request) -> JSONResponse:
     """
-    ``POST /media/{id}/part``: multipart ``file``, ``index`` (1-based), ``hash`` (MD5 hex of
+    ``POST /media/{id}/part``: multipart ``file``, ``index`` (from 1 as the official clients count,
+    or from 0 as the API reference's example; then one by one), ``hash`` (MD5 hex of
     ``file``) and header ``Content-Range: bytes {start}-{end}/{total}``. Parts arrive in order;
     re-sending a stored part (same index and range, same bytes) is accepted and changes nothing.
     """

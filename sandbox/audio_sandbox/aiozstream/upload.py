@@ -41,6 +41,9 @@ FILE_FIELD = "file"
 _TEXT_FIELDS = ("index", "hash")
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+)", re.IGNORECASE)
 _EXPECTED_RANGE = "bytes {start}-{end}/{total}"
+#: Where an upload's part numbers may start: 1 as the official Go and Node clients count, 0 as the
+#: API reference's curl example sends it. The first part decides; the others follow it one by one.
+FIRST_INDEXES: tuple[int, ...] = (1, 0)
 
 
 def _bad(message: str) -> ServiceError:
@@ -335,9 +338,9 @@ def check_part(
     if not part.file_seen:
         raise _bad("file is required: the part's bytes in a multipart field named file")
     if part.index is None or part.index == "":
-        raise _bad("index is required: the part's 1-based number")
-    if not part.index.isdigit() or int(part.index) < 1:
-        raise _bad(f"index must be a 1-based integer, got {part.index!r}")
+        raise _bad("index is required: the part's number, 1-based as the official clients count")
+    if not part.index.isdigit():
+        raise _bad(f"index must be a whole number, 1-based as the official clients count; got {part.index!r}")
     index = int(part.index)
     if part.size != content_range.length:
         raise _bad(
@@ -346,10 +349,15 @@ def check_part(
         )
     if not part.hash:
         raise _bad("hash is required: the MD5 hex digest of the file field")
-    if resent is None and index != len(media.parts) + 1:
+    if resent is None and not media.parts and index not in FIRST_INDEXES:
+        raise _bad(
+            f"index {index} is out of order: no part received yet, so the first index is 1 "
+            "(1-based, as the official clients count) or 0 (0-based)"
+        )
+    if resent is None and media.parts and index != media.parts[-1].index + 1:
         raise _bad(
             f"index {index} is out of order: {len(media.parts)} part(s) received, "
-            f"so the next index is {len(media.parts) + 1}"
+            f"so the next index is {media.parts[-1].index + 1}"
         )
     if resent is not None and index != resent.index:
         raise _bad(

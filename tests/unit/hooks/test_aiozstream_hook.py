@@ -57,6 +57,14 @@ def test_create_sends_type_audio_with_key_pair(requests_mock: rm.Mocker, hook: A
     assert sent.headers["Authorization"] == "Basic " + base64.b64encode(b"pub:sec").decode()
 
 
+def test_the_player_is_sent_as_player_id_as_the_official_client_names_it(
+    requests_mock: rm.Mocker, hook: AiozStreamHook
+) -> None:
+    requests_mock.patch(f"{BASE}/media/m1", json={"status": "success", "message": "ok"})
+    hook.update_media("m1", {"player_theme_id": "p-1", "title": "T"})
+    assert requests_mock.last_request.json() == {"player_id": "p-1", "title": "T"}
+
+
 def test_create_is_validated_before_any_call(requests_mock: rm.Mocker, hook: AiozStreamHook) -> None:
     with pytest.raises(AudioInputError, match="type: got 'video'"):
         hook.create_media({"title": "x", "type": "video"})
