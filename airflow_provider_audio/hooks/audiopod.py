@@ -12,7 +12,7 @@ from airflow_provider_audio.client.routes import audiopod as routes
 from airflow_provider_audio.client.service import Credentials
 from airflow_provider_audio.defaults import AUDIOPOD_CONN_ID
 from airflow_provider_audio.defaults import PREVIEW_FORMATS as PREVIEW_FORMATS
-from airflow_provider_audio.exceptions import AudioInputError
+from airflow_provider_audio.exceptions import AudioInputError, AudioServiceRequestError
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.models.audiopod import (
     MAX_PAGE_SIZE,
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from airflow_provider_audio.voice_samples import VoiceSample
 
 AUTH_SCHEMES = ("api_key", "bearer")
+# The page size the official client asks for when called with its defaults (audiopod 2.12.0,
+# services/voice.py list_voices: limit=100); the documentation says "limit: max 50".
+CLIENT_PAGE_SIZE = 100
 
 
 class VoiceStatus(enum.StrEnum):
@@ -174,17 +177,38 @@ class AudioPodHook(AudioServiceHook):
             ``is_public``, ``include_public``.
         """
         query = parse_list_voices(dict(filters or {}))
-        body = self.get_conn().call(routes.LIST_VOICE_PROFILES, params=query.to_params()).json_object()
+        return self._voice_page(query.to_params())
+
+    def _voice_page(self, params: Mapping[str, Any]) -> VoicePage:
+        body = self.get_conn().call(routes.LIST_VOICE_PROFILES, params=dict(params)).json_object()
         voices = [Voice(item) for item in body.get("voices") or []]
         return VoicePage(voices, int(body.get("total") or 0), bool(body.get("hasMore")))
 
     def iter_voices(
-        self, filters: Mapping[str, Any] | None = None, page_size: int = MAX_PAGE_SIZE
+        self, filters: Mapping[str, Any] | None = None, page_size: int = CLIENT_PAGE_SIZE
     ) -> Iterator[Voice]:
-        """Every voice matching ``filters``, page after page at the largest page size."""
-        skip = 0
+        """
+        Every voice matching ``filters``, page after page.
+
+        Each request asks for ``page_size`` voices, as the official client does; a page may hold
+        fewer (the documented maximum is 50) and ``hasMore`` says whether more follow. Should the
+        service refuse the page size (422), the pages go on at the documented maximum.
+
+        :param filters: as :meth:`list_voices`, without ``skip`` and ``limit``.
+        :param page_size: voices asked for per request.
+        """
+        wanted = {key: value for key, value in (filters or {}).items() if key not in ("skip", "limit")}
+        params = parse_list_voices(wanted).to_params()
+        skip, limit = 0, page_size
         while True:
-            page = self.list_voices({**(filters or {}), "skip": skip, "limit": page_size})
+            try:
+                page = self._voice_page({**params, "skip": skip, "limit": limit})
+            except AudioServiceRequestError as error:
+                if error.status != 422 or limit <= MAX_PAGE_SIZE:
+                    raise
+                self.log.info("AudioPod refused limit=%d; listing %d voices a page", limit, MAX_PAGE_SIZE)
+                limit = MAX_PAGE_SIZE
+                continue
             yield from page.voices
             skip += len(page.voices)
             if not page.has_more or not page.voices:

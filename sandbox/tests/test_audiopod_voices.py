@@ -294,7 +294,7 @@ def test_filters(sandbox: SandboxServer) -> None:
     ("params", "loc"),
     [
         ({"limit": 0}, ["query", "limit"]),
-        ({"limit": 51}, ["query", "limit"]),
+        ({"limit": 101}, ["query", "limit"]),
         ({"limit": "ten"}, ["query", "limit"]),
         ({"skip": -1}, ["query", "skip"]),
         ({"voice_type": "custom"}, ["query", "voice_type"]),

@@ -161,7 +161,18 @@ def test_success_bodies(sandbox: SandboxServer) -> None:
     assert "audio" in [c["category"] for c in categories["data"]["categories"]]
 
 
-@pytest.mark.parametrize("limit", [0, 51])
+def test_audiopod_takes_the_official_clients_limit_of_100_and_pages_50(sandbox: SandboxServer) -> None:
+    response = requests.get(
+        sandbox.service_url("audiopod") + "/voice-profiles?skip=0&limit=100&include_public=true",
+        headers={"X-API-Key": API_KEY},
+        timeout=5,
+    )
+    assert response.status_code == 200
+    page = response.json()
+    assert (len(page["voices"]), page["total"], page["hasMore"]) == (50, 57, True)
+
+
+@pytest.mark.parametrize("limit", [0, 101])
 def test_audiopod_limit_out_of_range_is_fastapi_422(sandbox: SandboxServer, limit: int) -> None:
     response = requests.get(
         sandbox.service_url("audiopod") + f"/voice-profiles?limit={limit}",
