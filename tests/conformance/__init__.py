@@ -1,0 +1,1 @@
+"""The vendors' official clients, unmodified and configured only as a user would, against the sandbox."""
