@@ -46,20 +46,27 @@ def wait_uploaded(sandbox: SandboxServer, file_id: str, timeout: float = 10.0) -
     """Poll a library file until it is ``uploaded``; return it."""
     deadline = time.monotonic() + timeout
     while True:
-        data: dict[str, Any] = call(sandbox, "GET", f"/files/{file_id}").json()["data"]
+        data: dict[str, Any] = call(sandbox, "GET", f"/files/{file_id}").json()  # the file, at the top level
         if data["status"] == "uploaded":
             return data
         assert time.monotonic() < deadline, f"file {file_id} is still {data['status']} after {timeout} s"
         time.sleep(0.05)
 
 
+def loc_of(error: str) -> list[Any]:
+    """The location an AudioStack error text names: ``"items.0.name: ..."`` -> ``["items", 0, "name"]``."""
+    assert isinstance(error, str), f"AudioStack errors are texts, not {type(error).__name__}"
+    where, _, _ = error.partition(": ")
+    return [int(part) if part.isdigit() else part for part in where.split(".")]
+
+
 def locs(response: requests.Response) -> list[list[Any]]:
-    """The ``loc`` of every problem of a 422 in AudioStack's shape."""
+    """The location of every problem of a 422 in AudioStack's shape (``errors`` are texts)."""
     assert response.status_code == 422, response.text
     body = response.json()
     assert set(body) == {"message", "errors"}
     assert body["message"].startswith("Validation error")
-    return [error["loc"] for error in body["errors"]]
+    return [loc_of(error) for error in body["errors"]]
 
 
 def stats(sandbox: SandboxServer) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from audio_sandbox import SANDBOX_VOICES, SandboxServer
 from audio_sandbox.audiostack import audioform as audioform_module
 from audio_sandbox.audiostack import audioforms as audiostack_module
 
+from .audiostack import loc_of
 from .conftest import BUILD_SECONDS, WORDS_PER_MINUTE, audiostack_headers, make_audioform, submit, wait_built
 
 
@@ -79,7 +80,8 @@ def test_build_goes_from_202_to_200_and_delivers_a_wav(sandbox: SandboxServer) -
     data = body["data"]
     assert body["message"] == "Audioform built"
     assert data["audioformId"] == audioform_id
-    assert data["audioform"] == audioform  # unknown fields pass untouched
+    # In the format version the poll asked for ("2"); unknown fields pass untouched.
+    assert data["audioform"] == {**audioform, "header": {"version": "2"}}
     assert data["errors"] == []
     delivery = data["result"]["delivery"]
     assert delivery["extension"] == "wav"
@@ -136,11 +138,12 @@ def test_default_encoder_is_mp3(sandbox: SandboxServer) -> None:
 
 def test_unknown_voice_fails_the_build(sandbox: SandboxServer) -> None:
     body = wait_built(sandbox, submit(sandbox, make_audioform(voice="nobody")))
-    assert body["data"]["result"] is None
+    # The vendor's failed build: an empty result and the reasons as texts (the official client joins them).
+    assert body["data"]["result"] == {}
     [error] = body["data"]["errors"]
-    assert error["assetRef"] == "speech"
-    assert "nobody" in error["message"]
-    assert all(voice in error["message"] for voice in SANDBOX_VOICES)
+    assert loc_of(error) == ["assets", "speech"]
+    assert "nobody" in error
+    assert all(voice in error for voice in SANDBOX_VOICES)
     stats = requests.get(sandbox.base_url + "/_sandbox/stats", timeout=5).json()
     assert stats["audioforms"] == {"created": 1, "built": 0, "failed": 1}
 
@@ -163,7 +166,7 @@ def test_voice_asset_named_by_voice_ref_is_spoken(sandbox: SandboxServer) -> Non
 def test_unknown_voice_alias_behind_voice_ref_fails_the_build(sandbox: SandboxServer) -> None:
     body = wait_built(sandbox, submit(sandbox, _with_voice_asset("nobody")))
     [error] = body["data"]["errors"]
-    assert error["assetRef"] == "speech" and "nobody" in error["message"]
+    assert loc_of(error) == ["assets", "speech"] and "nobody" in error
 
 
 def test_voice_ref_must_name_a_voice_asset(sandbox: SandboxServer) -> None:
@@ -171,7 +174,7 @@ def test_voice_ref_must_name_a_voice_asset(sandbox: SandboxServer) -> None:
     audioform["assets"]["speech"]["voiceRef"] = "missing"
     response = _post(sandbox, {"audioform": audioform})
     assert response.status_code == 422
-    assert response.json()["errors"][0]["loc"] == ["audioform", "assets", "speech", "voiceRef"]
+    assert loc_of(response.json()["errors"][0]) == ["audioform", "assets", "speech", "voiceRef"]
 
 
 def test_voice_names_are_case_insensitive(sandbox: SandboxServer) -> None:
@@ -182,10 +185,10 @@ def test_voice_names_are_case_insensitive(sandbox: SandboxServer) -> None:
 @pytest.mark.parametrize("preset", ["ogg", "flac", "aiff_unheard_of"])
 def test_unencodable_preset_fails_the_build(sandbox: SandboxServer, preset: str) -> None:
     body = wait_built(sandbox, submit(sandbox, make_audioform(encoder=preset)))
-    assert body["data"]["result"] is None
+    assert body["data"]["result"] == {}
     [error] = body["data"]["errors"]
-    assert error["field"] == "delivery.encoderPreset"
-    assert preset in error["message"]
+    assert loc_of(error) == ["delivery", "encoderPreset"]
+    assert preset in error
 
 
 def test_no_delivery_for_a_failed_build(sandbox: SandboxServer) -> None:
@@ -238,7 +241,7 @@ def test_invalid_audioforms_get_422(sandbox: SandboxServer, change: str, loc_tai
     assert response.status_code == 422, response.text
     body = response.json()
     assert body["message"] == "Validation error"
-    locs = [error["loc"] for error in body["errors"]]
+    locs = [loc_of(error) for error in body["errors"]]
     assert any(loc[0] == "audioform" and loc[-len(loc_tail) :] == loc_tail for loc in locs), locs
     stats = requests.get(sandbox.base_url + "/_sandbox/stats", timeout=5).json()
     assert stats["audioforms"]["created"] == 0
@@ -251,7 +254,7 @@ def test_bad_bodies_get_400(sandbox: SandboxServer, body: Any, raw: bytes | None
     assert response.json()["message"]
 
 
-@pytest.mark.parametrize("version", [None, "4", "v2"])
+@pytest.mark.parametrize("version", [None, "4", "v2", "0.0.2"])
 def test_poll_without_a_valid_version_header_gets_422(sandbox: SandboxServer, version: str | None) -> None:
     audioform_id = submit(sandbox, make_audioform())
     headers = audiostack_headers()
@@ -261,8 +264,8 @@ def test_poll_without_a_valid_version_header_gets_422(sandbox: SandboxServer, ve
     response = _get(sandbox, audioform_id, **headers)
     assert response.status_code == 422
     [error] = response.json()["errors"]
-    assert error["loc"] == ["header", "version"]
-    assert "1, 2, 3" in error["msg"]
+    assert loc_of(error) == ["header", "version"]
+    assert "0.0.1, 1, 2, 3" in error
 
 
 def test_unknown_audioform_is_404(sandbox: SandboxServer) -> None:
@@ -300,3 +303,43 @@ def test_poll_answers_202_while_the_render_is_still_running(
     assert body["data"]["errors"] == []
     stats = requests.get(sandbox.base_url + "/_sandbox/stats", timeout=5).json()
     assert stats["audioforms"] == {"created": 1, "built": 1, "failed": 0}
+
+
+def _voice_ref_audioform() -> dict[str, Any]:
+    audioform = _with_voice_asset("wren")
+    audioform["production"]["arrangement"]["sections"][0]["layers"][0]["clips"][0]["marginStart"] = 0.5
+    return audioform
+
+
+@pytest.mark.parametrize("version", ["1", "2", "3", "0.0.1"])
+def test_the_version_header_chooses_the_format_of_the_answer(sandbox: SandboxServer, version: str) -> None:
+    audioform_id = submit(sandbox, _voice_ref_audioform())
+    wait_built(sandbox, audioform_id)
+    data = _get(sandbox, audioform_id, **{**audiostack_headers(), "version": version}).json()["data"]
+    assert data["audioform"]["header"]["version"] == version
+    result = data["result"]
+    assert result["header"] == {"version": version, "audioformId": audioform_id}
+    clip = result["production"]["arrangement"]["sections"][0]["layers"][0]["clips"][0]
+    speech, narrator = result["assets"]["speech"], result["assets"]["narrator"]
+    if version == "0.0.1":
+        # Assets named by id, clips by assetId, durations in durationInSecond.
+        assert narrator == {"type": "voice", "voiceId": "wren"} and clip["assetId"] == "speech"
+        assert speech["durationInSecond"] > 0 and "duration" not in speech
+        assert data["audioform"]["assets"]["narrator"] == {"type": "voice", "voiceId": "wren"}
+    else:
+        assert narrator == {"type": "voice", "voiceAlias": "wren"} and clip["assetRef"] == "speech"
+        assert speech["duration"] > 0
+    seconds = _wav_seconds(requests.get(result["delivery"]["uri"], timeout=5).content)
+    if version == "3":
+        # Everything placed in time; the clip starts after its margin, and the arrangement is the file.
+        assert (clip["position"], clip["duration"], clip["placement"]) == (
+            0.5,
+            speech["duration"],
+            "foreground",
+        )
+        arrangement = result["production"]["arrangement"]
+        assert (arrangement["position"], result["production"]["mixingPreset"]) == (0.0, "balanced")
+        assert arrangement["duration"] == pytest.approx(seconds, abs=0.001)
+        assert arrangement["sections"][0]["duration"] == arrangement["duration"]
+    else:
+        assert "position" not in clip and "duration" not in result["production"]["arrangement"]

@@ -50,7 +50,9 @@ def test_batch_builds_its_items_and_reports_the_failed_ones(sandbox: SandboxServ
     assert [item["name"] for item in data["items"]] == ["good", "unknown voice", "ogg"]
     good = by_name["good"]
     assert good["audioformStatus"] == "complete" and good["errors"] == []
-    delivery = good["audioformResult"]["delivery"]
+    result = good["audioformResult"]
+    assert result["header"] == {"version": "2", "audioformId": good["audioformId"]}
+    delivery = result["delivery"]
     assert set(delivery) == {"uri", "extension", "encoderPreset", "loudnessPreset", "public"}
     assert delivery["extension"] == "wav"
     assert wav_seconds(requests.get(delivery["uri"], timeout=5).content) > 1.0
@@ -58,7 +60,7 @@ def test_batch_builds_its_items_and_reports_the_failed_ones(sandbox: SandboxServ
         failed = by_name[name]
         assert failed["audioformStatus"] == "failed"
         assert failed["audioformResult"] is None
-        assert needle in failed["errors"][0]["message"]
+        assert needle in failed["errors"][0]
 
     # Items are ordinary audioforms.
     single = poll(sandbox, f"/audioforms/{good['audioformId']}")

@@ -42,11 +42,14 @@ def test_brief_writes_ads_that_build_into_real_audio(sandbox: SandboxServer) -> 
     }
     response = _brief(sandbox, {"numAds": 2, "audioformVersion": "1", "brief": brief})
     assert response.status_code == 200, response.text
+    assert response.json()["meta"]["creditsUsed"] > 0  # the only credits key the official client reads
     ads = response.json()["data"]["audioforms"]
     assert len(ads) == 2
     texts = []
     for ad in ads:
-        audioform = ad["audioform"]
+        # Each ad as the vendor's brief fixtures show it: 202 and the audioform under "audioform" again.
+        assert ad["statusCode"] == 202
+        audioform = ad["audioform"]["audioform"]
         speech = audioform["assets"]["ad"]
         assert (
             speech["voice"] == "joanna" and "Fizzo" in speech["text"] and "Grab one today" in speech["text"]
@@ -55,7 +58,7 @@ def test_brief_writes_ads_that_build_into_real_audio(sandbox: SandboxServer) -> 
         assert audioform["production"]["mixingPreset"] == "musicenhanced"
         texts.append(speech["text"])
         data = _built(sandbox, ad["audioformId"])
-        assert data["audioform"] == audioform and data["errors"] == []
+        assert data["audioform"] == {**audioform, "header": {"version": "2"}} and data["errors"] == []
         assert data["result"]["delivery"]["loudnessPreset"] == "radio"
         seconds = wav_seconds(requests.get(data["result"]["delivery"]["uri"], timeout=5).content)
         assert 7.0 <= seconds <= 10.5  # written for adLength 10
@@ -69,7 +72,9 @@ def test_brief_defaults_three_ads_speaking_the_script_text_as_mp3(sandbox: Sandb
     ads = _brief(sandbox, body).json()["data"]["audioforms"]
     assert len(ads) == 3
     for ad in ads:
-        assert ad["audioform"]["assets"] == {"ad": {"type": "tts", "text": text, "voice": "sara"}}
+        assert ad["audioform"]["audioform"]["assets"] == {
+            "ad": {"type": "tts", "text": text, "voice": "sara"}
+        }
         data = _built(sandbox, ad["audioformId"])
         assert is_mp3(requests.get(data["result"]["delivery"]["uri"], timeout=5).content)
 
@@ -78,7 +83,7 @@ def test_brief_with_an_unknown_voice_makes_ads_that_fail_to_build(sandbox: Sandb
     body = {"numAds": 1, "brief": {"script": {"scriptText": "Hello."}, "voices": [{"alias": "nobody"}]}}
     ads = _brief(sandbox, body).json()["data"]["audioforms"]
     data = _built(sandbox, ads[0]["audioformId"])
-    assert data["result"] is None and "nobody" in data["errors"][0]["message"]
+    assert data["result"] == {} and "nobody" in data["errors"][0]
 
 
 def _library_file(sandbox: SandboxServer, name: str, content: bytes) -> str:
@@ -95,10 +100,10 @@ def _library_file(sandbox: SandboxServer, name: str, content: bytes) -> str:
 def test_brief_from_a_library_file(sandbox: SandboxServer) -> None:
     as_json = _library_file(sandbox, "brief.json", json.dumps({"script": PRODUCT}).encode())
     ads = _brief(sandbox, {"numAds": 1, "fileId": as_json}).json()["data"]["audioforms"]
-    assert "Fizzo" in ads[0]["audioform"]["assets"]["ad"]["text"]
+    assert "Fizzo" in ads[0]["audioform"]["audioform"]["assets"]["ad"]["text"]
     as_text = _library_file(sandbox, "brief.txt", b"Our shop opens at nine.")
     ads = _brief(sandbox, {"numAds": 1, "fileId": as_text}).json()["data"]["audioforms"]
-    assert ads[0]["audioform"]["assets"]["ad"]["text"] == "Our shop opens at nine."
+    assert ads[0]["audioform"]["audioform"]["assets"]["ad"]["text"] == "Our shop opens at nine."
     assert _built(sandbox, ads[0]["audioformId"])["errors"] == []
 
     missing = _brief(sandbox, {"fileId": "no-such-file"})
@@ -175,6 +180,7 @@ def test_story_builds_one_audioform_per_chapter(sandbox: SandboxServer) -> None:
     story_id = submitted.json()["data"]["storyId"]
     building = call(sandbox, "GET", f"/creator/story/{story_id}")
     assert building.status_code == 202 and building.json()["message"]
+    assert building.json()["data"] == {"storyId": story_id, "statusCode": 202}
 
     done = poll(sandbox, f"/creator/story/{story_id}", timeout=STORY_SECONDS + 10)
     assert done.status_code == 200
@@ -183,6 +189,9 @@ def test_story_builds_one_audioform_per_chapter(sandbox: SandboxServer) -> None:
     assert data["storyResult"]["chapters"] == 2 and len(data["audioforms"]) == 2
     seconds = []
     for audioform in data["audioforms"]:
+        # Story output is version "3" of the format: everything placed in time.
+        assert audioform["header"]["version"] == "3"
+        assert audioform["production"]["arrangement"]["duration"] > 0
         assert audioform["delivery"]["extension"] == "wav"
         seconds.append(wav_seconds(requests.get(audioform["delivery"]["uri"], timeout=5).content))
         chapter = poll(sandbox, f"/audioforms/{audioform['header']['audioformId']}").json()["data"]

@@ -1,9 +1,15 @@
-"""AudioStack's file library: create, upload to the upload URL, processing, download, patch, copy, delete."""
+"""
+AudioStack's file library: create, upload to the upload URL, processing, download, patch, copy, delete.
+
+Files are answered at the top level of the body with the keys the official client reads
+(audiostack 4.0.0 ``files/file.py``); bodies are its snake_case fields.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,8 +35,23 @@ def _put(upload_url: str, data: Any, content_type: str, **headers: str) -> reque
 def _file(sandbox: SandboxServer, file_id: str) -> dict[str, Any]:
     response = call(sandbox, "GET", f"/files/{file_id}")
     assert response.status_code == 200, response.text
-    data: dict[str, Any] = response.json()["data"]
+    data: dict[str, Any] = response.json()
     return data
+
+
+def _folder(sandbox: SandboxServer, name: str) -> str:
+    response = call(sandbox, "POST", "/folders", {"folder_name": name})
+    assert response.status_code == 200, response.text
+    folder_id: str = response.json()["folderId"]
+    return folder_id
+
+
+def _category_id(sandbox: SandboxServer, name: str) -> str:
+    file_types = call(sandbox, "GET", "/files/file-categories").json()["fileTypes"]
+    [category_id] = [
+        c["fileCategoryId"] for t in file_types for c in t["fileCategories"] if c["name"] == name
+    ]
+    return str(category_id)
 
 
 def _uploaded(sandbox: SandboxServer, name: str, data: bytes, **body: Any) -> dict[str, Any]:
@@ -40,20 +61,23 @@ def _uploaded(sandbox: SandboxServer, name: str, data: bytes, **body: Any) -> di
 
 
 def test_upload_goes_created_processing_uploaded_and_downloads_the_same_bytes(sandbox: SandboxServer) -> None:
-    created = _create(
-        sandbox, {"file_name": "voice over.wav", "folder_id": "folder-a", "category_id": "speech"}
-    )
+    folder_id = _folder(sandbox, "voice overs")
+    speech = _category_id(sandbox, "speech")
+    created = _create(sandbox, {"file_name": "voice over.wav", "folder_id": folder_id, "category_id": speech})
     assert set(created) == {"uploadUrl", "fileId", "mimeType"}
+    assert uuid.UUID(created["fileId"])
     assert created["mimeType"] == "audio/wav"
     assert created["uploadUrl"].startswith(sandbox.base_url + "/audiostack/_upload/")
     before = _file(sandbox, created["fileId"])
     assert before["status"] == "created" and before["url"] is None and before["size"] is None
-    assert (before["fileName"], before["folderId"], before["categoryId"]) == (
-        "voice over.wav",
-        "folder-a",
-        "speech",
+    assert (before["fileName"], before["folderId"]) == ("voice over.wav", folder_id)
+    assert before["fileCategory"] == {"fileCategoryId": speech, "name": "speech"}
+    assert before["fileType"]["name"] == "audio" and before["createdAt"].endswith("Z")
+    assert (before["createdBy"], before["accessControl"], before["updatedAt"]) == (
+        "sandbox-user",
+        "public",
+        None,
     )
-    assert before["fileType"] == "audio" and before["createdAt"].endswith("Z")
 
     wav = make_wav(1.5)
     put = _put(created["uploadUrl"], wav, "audio/wav")  # no API key: the URL is the credential
@@ -74,7 +98,7 @@ def test_upload_goes_created_processing_uploaded_and_downloads_the_same_bytes(sa
 @pytest.mark.parametrize(
     ("body", "mime_type", "file_type"),
     [
-        ({"fileName": "jingle.mp3"}, "audio/mpeg", "audio"),
+        ({"file_name": "jingle.mp3"}, "audio/mpeg", "audio"),
         ({"file_name": "clip.M4A"}, "audio/mp4", "audio"),
         ({"file_name": "notes.txt"}, "application/octet-stream", "text"),
         ({"file_name": "noextension"}, "application/octet-stream", "other"),
@@ -85,7 +109,7 @@ def test_mime_type_follows_the_extension(
 ) -> None:
     created = _create(sandbox, body)
     assert created["mimeType"] == mime_type
-    assert _file(sandbox, created["fileId"])["fileType"] == file_type
+    assert _file(sandbox, created["fileId"])["fileType"]["name"] == file_type
 
 
 def test_non_wav_has_no_duration(sandbox: SandboxServer) -> None:
@@ -102,6 +126,8 @@ def test_non_wav_has_no_duration(sandbox: SandboxServer) -> None:
         ({"file_name": "a.wav", "fileName": "b.wav"}, ["fileName"]),
         ({"file_name": "a.wav", "folder_id": 7}, ["folder_id"]),
         ({"file_name": "a.wav", "categoryId": ""}, ["categoryId"]),
+        ({"file_name": "a.wav", "category_id": "speech"}, ["category_id"]),
+        ({"file_name": "a.wav", "category_name": "speech"}, ["category_name"]),
     ],
 )
 def test_create_validation(sandbox: SandboxServer, body: dict[str, Any], expected: list[str]) -> None:
@@ -148,15 +174,26 @@ def test_a_big_upload_streams_to_disk(sandbox: SandboxServer) -> None:
     assert record is not None and record.path.stat().st_size == len(data)
 
 
-def test_patch_renames_moves_and_recategorises(sandbox: SandboxServer) -> None:
+def test_patch_renames_recategorises_and_sets_access_control(sandbox: SandboxServer) -> None:
     item = _uploaded(sandbox, "old.wav", make_wav(0.2))
-    changes = {"file_name": "new.wav", "folder_id": "folder-b", "category_id": "music"}
+    music = _category_id(sandbox, "music")
+    changes = {"file_name": "new.wav", "category_id": music, "access_control": "private"}
     patched = call(sandbox, "PATCH", f"/files/{item['fileId']}", changes)
     assert patched.status_code == 200, patched.text
-    data = patched.json()["data"]
-    assert (data["fileName"], data["folderId"], data["categoryId"]) == ("new.wav", "folder-b", "music")
+    data = patched.json()
+    assert (data["fileName"], data["fileCategory"]["name"], data["accessControl"]) == (
+        "new.wav",
+        "music",
+        "private",
+    )
+    assert data["folderId"] == item["folderId"] and data["updatedAt"] and data["updatedBy"] == "sandbox-user"
     assert data["url"].endswith("/new.wav") and requests.get(data["url"], timeout=5).status_code == 200
     assert requests.get(item["url"], timeout=5).status_code == 404  # the old name's URL
+    by_name = call(sandbox, "PATCH", f"/files/{item['fileId']}", {"category_name": "speech"})
+    assert by_name.json()["fileCategory"]["name"] == "speech"
+    # The official client's tests patch with no field and expect the file back, unchanged.
+    unchanged = call(sandbox, "PATCH", f"/files/{item['fileId']}", {})
+    assert unchanged.status_code == 200 and unchanged.json() == _file(sandbox, item["fileId"])
 
 
 @pytest.mark.parametrize(
@@ -164,45 +201,47 @@ def test_patch_renames_moves_and_recategorises(sandbox: SandboxServer) -> None:
     [
         ({"fileName": "x.wav"}, ["fileName"]),
         ({"file_name": "x.wav", "size": 3}, ["size"]),
-        ({}, ["body"]),
+        ({"folder_id": "elsewhere"}, ["folder_id"]),  # there is no move: copy, then delete
         ({"file_name": ""}, ["file_name"]),
-        ({"folder_id": 4}, ["folder_id"]),
+        ({"access_control": "secret"}, ["access_control"]),
+        ({"category_id": "nope"}, ["category_id"]),
+        ({"category_name": "nope"}, ["category_name"]),
     ],
 )
 def test_patch_validation(sandbox: SandboxServer, changes: dict[str, Any], expected: list[str]) -> None:
     file_id = _create(sandbox, {"file_name": "a.wav"})["fileId"]
-    assert expected in locs(call(sandbox, "PATCH", f"/files/{file_id}", changes))
+    response = call(sandbox, "PATCH", f"/files/{file_id}", changes)
+    assert expected in locs(response)
+    if list(changes) == ["folder_id"]:
+        assert "file_name, category_id, category_name, access_control" in response.json()["errors"][0]
     assert _file(sandbox, file_id)["fileName"] == "a.wav"
 
 
 def test_copy_makes_a_new_file_with_the_same_bytes(sandbox: SandboxServer) -> None:
     wav = make_wav(0.4)
-    item = _uploaded(sandbox, "copy me.wav", wav, folder_id="from")
-    copied = call(
-        sandbox,
-        "PUT",
-        "/files/copy",
-        {"fileId": item["fileId"], "currentFolderId": "from", "newFolderId": "to"},
-    )
+    source, target = _folder(sandbox, "from"), _folder(sandbox, "to")
+    item = _uploaded(sandbox, "copy me.wav", wav, folder_id=source)
+    body = {"file_id": item["fileId"], "current_folder_id": source, "new_folder_id": target}
+    copied = call(sandbox, "PUT", "/files/copy", body)
     assert copied.status_code == 200, copied.text
-    data = copied.json()["data"]
+    data = copied.json()  # the copy, at the top level
     assert data["fileId"] != item["fileId"]
-    assert (data["folderId"], data["fileName"], data["status"]) == ("to", "copy me.wav", "uploaded")
+    assert (data["folderId"], data["fileName"], data["status"]) == (target, "copy me.wav", "uploaded")
     assert requests.get(data["url"], timeout=5).content == wav
-    assert _file(sandbox, item["fileId"])["folderId"] == "from"
+    assert _file(sandbox, item["fileId"])["folderId"] == source
     assert stats(sandbox)["audiostack_jobs"]["files"] == 2
 
-    wrong_folder = call(
-        sandbox, "PUT", "/files/copy", {"fileId": item["fileId"], "currentFolderId": "to", "newFolderId": "x"}
-    )
-    assert wrong_folder.status_code == 400 and "currentFolderId" in wrong_folder.json()["message"]
-    unknown = call(
-        sandbox, "PUT", "/files/copy", {"fileId": "nope", "currentFolderId": "a", "newFolderId": "b"}
-    )
+    wrong_folder = call(sandbox, "PUT", "/files/copy", {**body, "current_folder_id": target})
+    assert wrong_folder.status_code == 400 and "current_folder_id" in wrong_folder.json()["message"]
+    unknown = call(sandbox, "PUT", "/files/copy", {**body, "file_id": str(uuid.uuid4())})
     assert unknown.status_code == 404
-    assert ["newFolderId"] in locs(
-        call(sandbox, "PUT", "/files/copy", {"fileId": "a", "currentFolderId": "b"})
+    nowhere = call(sandbox, "PUT", "/files/copy", {**body, "new_folder_id": str(uuid.uuid4())})
+    assert nowhere.status_code == 404 and "Folder" in nowhere.json()["message"]
+    assert ["new_folder_id"] in locs(
+        call(sandbox, "PUT", "/files/copy", {"file_id": "a", "current_folder_id": "b"})
     )
+    camel = {"fileId": item["fileId"], "currentFolderId": source, "newFolderId": target}
+    assert ["fileId"] in locs(call(sandbox, "PUT", "/files/copy", camel))
 
 
 def test_delete_forgets_the_file(sandbox: SandboxServer) -> None:
@@ -216,7 +255,8 @@ def test_delete_forgets_the_file(sandbox: SandboxServer) -> None:
 
 
 def test_file_categories_still_answer_and_files_need_the_key(sandbox: SandboxServer) -> None:
-    assert call(sandbox, "GET", "/files/file-categories").json()["data"]["categories"]
+    file_types = call(sandbox, "GET", "/files/file-categories").json()["fileTypes"]
+    assert "audio" in [file_type["name"] for file_type in file_types]
     wrong = call(sandbox, "POST", "/files", {"file_name": "a.wav"}, headers={"x-api-key": "wrong"})
     assert wrong.status_code == 401 and "message" in wrong.json()
 

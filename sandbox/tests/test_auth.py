@@ -158,7 +158,7 @@ def test_success_bodies(sandbox: SandboxServer) -> None:
     # The probe asks for 10 of the 57 standard voices every sandbox starts with.
     assert (len(voices["voices"]), voices["total"], voices["hasMore"]) == (10, 57, True)
     categories = _get(sandbox, "audiostack", {"x-api-key": API_KEY}).json()
-    assert "audio" in [c["category"] for c in categories["data"]["categories"]]
+    assert "audio" in [file_type["name"] for file_type in categories["fileTypes"]]
 
 
 def test_audiopod_takes_the_official_clients_limit_of_100_and_pages_50(sandbox: SandboxServer) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from audio_sandbox.audiostack.timeline import Timeline, timeline
 from audio_sandbox.core import audio
 from audio_sandbox.core.settings import MAX_WORDS_PER_MINUTE, MIN_WORDS_PER_MINUTE
 
@@ -92,20 +93,22 @@ class BuildOutcome:
     """
     What a build produced: a file, or errors (never both).
 
-    :param errors: AudioStack-style build errors; empty on success.
+    :param errors: why the build failed, one text each (``data.errors``); empty on success.
     :param file: the delivered file on success.
     :param duration_seconds: length of the rendered audio on success.
     :param encoder_preset: the preset asked for.
     :param loudness_preset: the loudness preset asked for (recorded, not applied).
     :param public: the ``delivery.public`` flag asked for.
+    :param timeline: where each section, layer and clip sits in time, on success.
     """
 
-    errors: list[dict[str, Any]]
+    errors: list[str]
     file: DeliveredFile | None
     duration_seconds: float | None
     encoder_preset: str
     loudness_preset: str | None
     public: bool
+    timeline: Timeline | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -287,28 +290,24 @@ def build(audioform: Mapping[str, Any], words_per_minute: float) -> BuildOutcome
     loudness: str | None = delivery.get("loudnessPreset")
     public = bool(delivery.get("public", False))
 
-    def failed(errors: list[dict[str, Any]]) -> BuildOutcome:
+    def failed(errors: list[str]) -> BuildOutcome:
         return BuildOutcome(errors, None, None, preset_name, loudness, public)
 
     errors = _voice_errors(audioform["assets"])
     preset = ENCODER_PRESETS.get(preset_name)
     if preset is None:
         errors.append(
-            {
-                "message": (
-                    f"The sandbox cannot encode encoderPreset {preset_name!r}; "
-                    f"it encodes {', '.join(ENCODER_PRESETS)}"
-                ),
-                "field": "delivery.encoderPreset",
-            }
+            f"delivery.encoderPreset: the sandbox cannot encode {preset_name!r}; "
+            f"it encodes {', '.join(ENCODER_PRESETS)}"
         )
     if errors or preset is None:
         return failed(errors)
-    rendered = audio.render(_sections(audioform, words_per_minute))
+    sections = _sections(audioform, words_per_minute)
+    rendered = audio.render(sections)
     try:
         data = audio.encode_wav(rendered) if preset.kbps is None else audio.encode_mp3(rendered, preset.kbps)
     except audio.EncoderUnavailable as exc:
-        return failed([{"message": str(exc), "field": "delivery.encoderPreset"}])
+        return failed([f"delivery.encoderPreset: {exc}"])
     return BuildOutcome(
         errors=[],
         file=DeliveredFile(data, preset.extension, preset.content_type),
@@ -316,23 +315,20 @@ def build(audioform: Mapping[str, Any], words_per_minute: float) -> BuildOutcome
         encoder_preset=preset_name,
         loudness_preset=loudness,
         public=public,
+        timeline=timeline(sections, _asset_names(audioform)),
     )
 
 
-def _voice_errors(assets: Mapping[str, Any]) -> list[dict[str, Any]]:
-    errors: list[dict[str, Any]] = []
+def _voice_errors(assets: Mapping[str, Any]) -> list[str]:
+    errors: list[str] = []
     for name, asset in assets.items():
         if asset.get("type") != "tts":
             continue
         voice = tts_voice(asset, assets)
         if voice.lower() not in SANDBOX_VOICES:
             errors.append(
-                {
-                    "message": (
-                        f"Voice {voice!r} is not available; the sandbox offers {', '.join(SANDBOX_VOICES)}"
-                    ),
-                    "assetRef": name,
-                }
+                f"assets.{name}: Voice {voice!r} is not available; "
+                f"the sandbox offers {', '.join(SANDBOX_VOICES)}"
             )
     return errors
 
@@ -346,6 +342,14 @@ def _sections(audioform: Mapping[str, Any], words_per_minute: float) -> list[lis
             for layer in section["layers"]
         ]
         for section in sections
+    ]
+
+
+def _asset_names(audioform: Mapping[str, Any]) -> list[list[list[str]]]:
+    """The asset each clip plays, nested like :func:`_sections`."""
+    return [
+        [[str(clip["assetRef"]) for clip in layer["clips"]] for layer in section["layers"]]
+        for section in audioform["production"]["arrangement"]["sections"]
     ]
 
 

@@ -4,7 +4,8 @@ AudioStack's routes (mounted at ``/audiostack``; real base ``https://v2.api.audi
 Routes follow the vendor's OpenAPI spec and SDK (no ``/v2`` prefix). An audioform counts as
 building for ``build_seconds`` after submission; the first poll after that starts rendering it
 for real (in the build pool) and the result is kept, so a poll never reports a file that does
-not exist yet: a poll answers 202 until the render has finished.
+not exist yet: a poll answers 202 until the render has finished. A poll's ``version`` header
+chooses the format version of the answer (:mod:`~audio_sandbox.audiostack.versions`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,21 +21,15 @@ from fastapi.responses import JSONResponse
 
 from audio_sandbox.audiostack import audioform as audioforms
 from audio_sandbox.audiostack.delivery import DELIVERY_ROUTE_NAME, delivery_of
+from audio_sandbox.audiostack.versions import as_version, built_result, requested_version
 from audio_sandbox.core.auth import require_audiostack_key
 from audio_sandbox.core.errors import ServiceError
 from audio_sandbox.core.polling import answer_poll
 from audio_sandbox.core.state import AudioformJob, SandboxState, request_id_of, state_of
 
 API_VERSION = "2"
-VERSION_HEADER_VALUES: tuple[str, ...] = ("1", "2", "3")
 #: How long a poll waits for a running render before answering 202.
 RENDER_WAIT_SECONDS = 0.5
-FILE_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("audio", ("speech", "music", "soundEffect")),
-    ("video", ()),
-    ("image", ()),
-    ("text", ("script",)),
-)
 
 router = APIRouter(dependencies=[Depends(require_audiostack_key)])
 #: Delivered files are public URLs, like the real service's CDN links: no auth.
@@ -78,23 +72,6 @@ router.add_api_route(
 )
 
 
-def _require_version_header(request: Request) -> str:
-    version = request.headers.get("version")
-    if version not in VERSION_HEADER_VALUES:
-        got = "missing" if version is None else f"got {version!r}"
-        raise ServiceError(
-            422,
-            "Validation error",
-            errors=[
-                {
-                    "loc": ["header", "version"],
-                    "msg": f"header 'version' is required, one of {', '.join(VERSION_HEADER_VALUES)} ({got})",
-                }
-            ],
-        )
-    return version
-
-
 def audioforms_or_404(
     state: SandboxState, audioform_ids: Sequence[str], not_found: str
 ) -> list[AudioformJob]:
@@ -132,21 +109,26 @@ def _building(job: AudioformJob, metadata: dict[str, Any]) -> JSONResponse:
 
 
 def _built(
-    request: Request, job: AudioformJob, outcome: audioforms.BuildOutcome, metadata: dict[str, Any]
+    request: Request,
+    job: AudioformJob,
+    outcome: audioforms.BuildOutcome,
+    metadata: dict[str, Any],
+    version: str,
 ) -> JSONResponse:
-    data: dict[str, Any] = {"audioformId": job.audioform_id, "audioform": job.audioform}
+    data: dict[str, Any] = {"audioformId": job.audioform_id, "audioform": as_version(job.audioform, version)}
     delivery = delivery_of(request, job.audioform_id, outcome)
     if delivery is None:
-        data.update(result=None, errors=outcome.errors)
+        # The vendor's failed build: HTTP 200, an empty result, the reasons as texts.
+        data.update(result={}, errors=outcome.errors)
         return JSONResponse({"message": "Audioform build failed", "metadata": metadata, "data": data})
-    data.update(result={"delivery": delivery, "durationSeconds": outcome.duration_seconds}, errors=[])
+    data.update(result=built_result(job.audioform, version, job.audioform_id, outcome, delivery), errors=[])
     return JSONResponse({"message": "Audioform built", "metadata": metadata, "data": data})
 
 
 @router.get("/audioforms/{audioform_id}")
 async def get_audioform(audioform_id: str, request: Request) -> JSONResponse:
     """``GET /audioforms/{id}``: 202 while building, then 200 with the result or the build errors."""
-    version = _require_version_header(request)
+    version = requested_version(request)
     state = state_of(request)
     metadata = {"requestId": request_id_of(request), "version": version}
 
@@ -158,23 +140,9 @@ async def get_audioform(audioform_id: str, request: Request) -> JSONResponse:
         state.audioform(audioform_id),
         f"Audioform {audioform_id} not found",
         settle,
-        done=lambda job, outcome: _built(request, job, outcome, metadata),
+        done=lambda job, outcome: _built(request, job, outcome, metadata, version),
         working=lambda job: _building(job, metadata),
     )
-
-
-@router.get("/files/file-categories")
-async def file_categories(request: Request) -> JSONResponse:
-    """``GET /files/file-categories``: the categories the sandbox files under (a cheap authenticated read)."""
-    categories = [
-        {
-            "category": name,
-            "categoryId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"audio-sandbox:category:{name}")),
-            "subCategories": list(subcategories),
-        }
-        for name, subcategories in FILE_CATEGORIES
-    ]
-    return JSONResponse({"metadata": _metadata(request), "data": {"categories": categories}})
 
 
 @public_router.api_route("/delivery/{filename}", methods=["GET", "HEAD"], name=DELIVERY_ROUTE_NAME)

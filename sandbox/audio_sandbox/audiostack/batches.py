@@ -22,6 +22,7 @@ from audio_sandbox.audiostack.audioforms import API_VERSION, audioforms_or_404, 
 from audio_sandbox.audiostack.bodies import Problems, is_text, json_object
 from audio_sandbox.audiostack.delivery import delivery_of
 from audio_sandbox.audiostack.jobs import BatchItem, BatchJob
+from audio_sandbox.audiostack.versions import built_result
 from audio_sandbox.core.auth import require_audiostack_key
 from audio_sandbox.core.errors import ServiceError
 from audio_sandbox.core.polling import answer_poll
@@ -109,13 +110,18 @@ def batch_status(item_statuses: list[str]) -> str:
     return "in_progress"
 
 
-def _item(request: Request, item: BatchItem, outcome: BuildOutcome | None, status: str) -> dict[str, Any]:
+def _item(
+    request: Request, item: BatchItem, job: AudioformJob, outcome: BuildOutcome | None, status: str
+) -> dict[str, Any]:
     delivery = delivery_of(request, item.audioform_id, outcome) if outcome is not None else None
+    result = None
+    if outcome is not None and delivery is not None:
+        result = built_result(job.audioform, API_VERSION, item.audioform_id, outcome, delivery)
     return {
         "name": item.name,
         "audioformId": item.audioform_id,
         "audioformStatus": status,
-        "audioformResult": {"delivery": delivery} if delivery is not None else None,
+        "audioformResult": result,
         "errors": list(outcome.errors) if outcome is not None else [],
     }
 
@@ -130,7 +136,7 @@ def _batch(
     data = {
         "batchId": batch.batch_id,
         "status": status,
-        "items": [_item(request, item, outcome, s) for item, (_, outcome), s in entries],
+        "items": [_item(request, item, job, outcome, s) for item, (job, outcome), s in entries],
     }
     metadata = {"requestId": request_id_of(request), "version": API_VERSION}
     return JSONResponse({"metadata": metadata, "message": f"Batch is {status}", "data": data})

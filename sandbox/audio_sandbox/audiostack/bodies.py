@@ -1,8 +1,9 @@
 """
 Reading AudioStack request bodies: JSON objects, typed fields, and every problem at once.
 
-A route collects problems in a :class:`Problems` and raises them together as one 422 whose
-``errors`` are ``[{"loc": [...], "msg": ...}]``, the shape the audioform route already uses.
+A route collects problems in a :class:`Problems` (each ``{"loc": [...], "msg": ...}``) and raises
+them together as one 422 whose ``errors`` are texts, ``"loc.path: msg"``: the official client joins
+them as strings (see ``core.errors.error_body``).
 """
 
 from __future__ import annotations
@@ -42,11 +43,9 @@ class Problems:
         return bool(self.errors)
 
     def raise_if_any(self) -> None:
-        """Answer 422 with every problem, named in the message too, if there is any."""
+        """Answer 422 with every problem (each named once, in ``errors``), if there is any."""
         if self.errors:
-            named = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in self.errors[:5])
-            more = f" (and {len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
-            raise ServiceError(422, f"Validation error: {named}{more}", errors=self.errors)
+            raise ServiceError(422, "Validation error", errors=self.errors)
 
 
 async def json_object(request: Request) -> dict[str, Any]:
@@ -95,6 +94,12 @@ def optional_text(
         return str(value)
     problems.add([*(loc or []), key], "must be a non-empty string")
     return None
+
+
+def check_fields(body: Mapping[str, Any], allowed: tuple[str, ...], problems: Problems) -> None:
+    """Record a problem for each field of ``body`` not in ``allowed``, naming the allowed ones."""
+    for key in sorted(set(body) - set(allowed)):
+        problems.add([key], f"unknown field; the fields are {', '.join(allowed)}")
 
 
 def check_types(body: Mapping[str, Any], types: Mapping[str, type], problems: Problems, loc: Loc) -> None:

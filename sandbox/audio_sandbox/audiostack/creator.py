@@ -24,6 +24,7 @@ from audio_sandbox.audiostack.delivery import delivery_of
 from audio_sandbox.audiostack.files import library_file
 from audio_sandbox.audiostack.jobs import BriefJob, StoryJob
 from audio_sandbox.audiostack.story import chapter_audioform, check_story, failure_of
+from audio_sandbox.audiostack.versions import PLACED_VERSION, built_result
 from audio_sandbox.core.auth import require_audiostack_key
 from audio_sandbox.core.errors import ServiceError
 from audio_sandbox.core.polling import answer_poll
@@ -39,13 +40,14 @@ def _metadata(request: Request) -> dict[str, Any]:
     return {"requestId": request_id_of(request), "version": API_VERSION}
 
 
-def _submit(state: SandboxState, audioform: dict[str, Any]) -> AudioformJob:
-    """Submit an audioform the sandbox wrote itself (so it is valid by construction)."""
+def _submit(state: SandboxState, audioform: dict[str, Any]) -> tuple[AudioformJob, float]:
+    """Submit an audioform the sandbox wrote itself (valid by construction); return it and its cost."""
     problems = validate_audioform(audioform)
     if problems:  # a bug in the writer, not in the request
         raise ServiceError(500, f"The sandbox wrote an invalid audioform: {problems}")
-    job, _ = state.submit_audioform(audioform, credits_for(audioform))
-    return job
+    credits = credits_for(audioform)
+    job, _ = state.submit_audioform(audioform, credits)
+    return job, credits
 
 
 async def _brief_in_library(request: Request, file_id: str) -> dict[str, Any]:
@@ -75,14 +77,27 @@ async def create_brief(request: Request) -> JSONResponse:
         brief = await _brief_in_library(request, parsed.file_id)
     words_per_minute = state.settings.words_per_minute
     ads: list[dict[str, Any]] = []
+    used = 0.0
     for index in range(parsed.num_ads):
         audioform = ad_audioform(brief, index, parsed.audioform_version, words_per_minute)
-        job = _submit(state, audioform)
-        ads.append({"audioformId": job.audioform_id, "audioform": audioform})
+        job, credits = _submit(state, audioform)
+        used += credits
+        # Each ad as the vendor's brief fixtures show it: the audioform under "audioform" again.
+        ads.append(
+            {"statusCode": 202, "audioformId": job.audioform_id, "audioform": {"audioform": audioform}}
+        )
     brief_id = str(uuid.uuid4())
     state.audiostack.briefs.add(brief_id, BriefJob(brief_id, [ad["audioformId"] for ad in ads]))
+    # A brief's answer reports credits under "meta" (the vendor's brief fixtures), the only key the
+    # official client adds to its session's credits (helpers/request_interface.py:115-117).
+    meta = {
+        **_metadata(request),
+        "creditsUsed": round(used, 4),
+        "creditsRemaining": state.charge_audiostack(0),
+    }
     message = f"Brief produced {len(ads)} audioform(s)"
-    return JSONResponse({"metadata": _metadata(request), "message": message, "data": {"audioforms": ads}})
+    body = {"meta": meta, "message": message, "warnings": [], "data": {"audioforms": ads}}
+    return JSONResponse(body)
 
 
 @router.post("/creator/story", status_code=202)
@@ -92,21 +107,29 @@ async def create_story(request: Request) -> JSONResponse:
     state = state_of(request)
     failure = failure_of(story)
     chapter_ids: list[str] = []
+    used = 0.0
     if failure is None:
-        chapter_ids = [
-            _submit(state, chapter_audioform(story, index)).audioform_id
-            for index in range(len(story["chapters"]))
-        ]
+        for index in range(len(story["chapters"])):
+            job, credits = _submit(state, chapter_audioform(story, index))
+            chapter_ids.append(job.audioform_id)
+            used += credits
     story_id = str(uuid.uuid4())
     ready_at = state.now() + state.settings.story_seconds
     state.audiostack.stories.add(story_id, StoryJob(story_id, ready_at, chapter_ids, failure))
-    body = {"metadata": _metadata(request), "message": "Story submitted", "data": {"storyId": story_id}}
+    # The vendor's story fixtures report credits as metadata.creditsUsed.
+    metadata = {
+        **_metadata(request),
+        "creditsUsed": round(used, 4),
+        "creditsRemaining": state.charge_audiostack(0),
+    }
+    body = {"metadata": metadata, "warnings": [], "message": "Story submitted", "data": {"storyId": story_id}}
     return JSONResponse(body, status_code=202)
 
 
 def _building(request: Request, story_id: str, message: str) -> JSONResponse:
-    body = {"message": message, "storyId": story_id, "metadata": _metadata(request)}
-    return JSONResponse(body, status_code=202)
+    # The official client reads data.storyId and data.statusCode of every story answer.
+    data = {"storyId": story_id, "statusCode": 202}
+    return JSONResponse({"metadata": _metadata(request), "message": message, "data": data}, status_code=202)
 
 
 def _failed(request: Request, story_id: str, message: str) -> JSONResponse:
@@ -122,10 +145,11 @@ def _built(
     for number, (job, outcome) in enumerate(chapters, start=1):
         delivery = delivery_of(request, job.audioform_id, outcome)
         if delivery is None:
-            reasons = "; ".join(str(error.get("message", error)) for error in outcome.errors)
+            reasons = "; ".join(outcome.errors)
             return _failed(request, story_id, f"Chapter {number} failed to build: {reasons}")
         duration += outcome.duration_seconds or 0.0
-        audioforms.append({"header": {"audioformId": job.audioform_id}, "delivery": delivery})
+        # Story output is version "3" of the format (the vendor's story fixture).
+        audioforms.append(built_result(job.audioform, PLACED_VERSION, job.audioform_id, outcome, delivery))
     data = {
         "storyId": story_id,
         "statusCode": 200,

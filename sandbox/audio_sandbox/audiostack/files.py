@@ -1,7 +1,13 @@
 """
 AudioStack's file library routes: ``POST /files``, ``GET``/``PATCH``/``DELETE /files/{fileId}``,
-``PUT /files/copy``; and, without auth, the upload URL (``PUT /_upload/{token}``: the token is
-the credential, like a presigned URL) and the public download (``GET /_files/{fileId}/{name}``).
+``PUT /files/copy``, ``GET /files/file-categories``; and, without auth, the upload URL
+(``PUT /_upload/{token}``: the token is the credential, like a presigned URL) and the public
+download (``GET /_files/{fileId}/{name}``).
+
+Bodies are the official client's (audiostack 4.0.0 ``files/file.py``): snake_case fields, each
+route refusing a field it does not take with a 422 that names the fields it does, so a client
+that sends ``folder_id`` to ``PATCH`` (no such move) or camelCase to ``PUT /files/copy`` hears of
+it. A file comes back at the top level of the body, never under ``data``.
 
 An upload streams to disk in blocks of :data:`BLOCK_BYTES` (written in a worker thread), so a
 big file is never whole in memory; it must carry the file's ``mimeType`` as ``Content-Type`` and
@@ -20,8 +26,16 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.requests import ClientDisconnect
 
-from audio_sandbox.audiostack.bodies import Problems, is_text, json_object, require_text
-from audio_sandbox.audiostack.library import FileLibrary, LibraryFile
+from audio_sandbox.audiostack.bodies import (
+    Problems,
+    check_fields,
+    is_text,
+    json_object,
+    optional_text,
+    require_text,
+)
+from audio_sandbox.audiostack.categories import CATEGORIES, catalogue, category_by_id, category_by_name
+from audio_sandbox.audiostack.library import ACCESS_CONTROLS, FileLibrary, LibraryFile
 from audio_sandbox.core.auth import require_audiostack_key
 from audio_sandbox.core.errors import ServiceError
 from audio_sandbox.core.polling import answer_poll
@@ -31,20 +45,22 @@ from audio_sandbox.core.state import state_of
 BLOCK_BYTES = 1024 * 1024
 UPLOAD_ROUTE_NAME = "audiostack_file_upload"
 DOWNLOAD_ROUTE_NAME = "audiostack_file_download"
-#: ``PATCH /files/{fileId}`` takes these (the official SDK's names).
-UPDATE_FIELDS: tuple[str, ...] = ("file_name", "folder_id", "category_id")
+CREATE_FIELDS: tuple[str, ...] = ("file_name", "folder_id", "category_id")
+UPDATE_FIELDS: tuple[str, ...] = ("file_name", "category_id", "category_name", "access_control")
+COPY_FIELDS: tuple[str, ...] = ("file_id", "current_folder_id", "new_folder_id")
 
 router = APIRouter(dependencies=[Depends(require_audiostack_key)])
 public_router = APIRouter()
 
 
-def _library(request: Request) -> FileLibrary:
+def library_of(request: Request) -> FileLibrary:
+    """The sandbox's file library (files and folders)."""
     return state_of(request).audiostack.files
 
 
 async def library_file(request: Request, file_id: str) -> LibraryFile:
     """The file ``file_id``, its processing settled first; a 404 when there is none."""
-    library = _library(request)
+    library = library_of(request)
     return await answer_poll(
         library.get(file_id), f"File {file_id} not found", library.settle, done=lambda _, record: record
     )
@@ -56,17 +72,39 @@ def file_body(request: Request, record: LibraryFile) -> dict[str, Any]:
     return record.as_dict(url)
 
 
-def _check_name(value: Any, problems: Problems, key: str) -> None:
+def check_name(value: Any, problems: Problems, key: str) -> None:
+    """A file or folder name: a non-empty string without ``/``."""
     if not is_text(value):
         problems.add([key], "field required: a non-empty string")
     elif "/" in value:
         problems.add([key], "must not contain '/'")
 
 
-def _check_optional_id(body: dict[str, Any], key: str, problems: Problems) -> None:
-    value = body.get(key)
-    if value is not None and not is_text(value):
-        problems.add([key], "must be a non-empty string or null")
+def _category(body: dict[str, Any], problems: Problems) -> str | None:
+    """The category ``category_id`` or ``category_name`` names (both: the same one), or ``None``."""
+    by_id = optional_text(body, "category_id", problems)
+    by_name = optional_text(body, "category_name", problems)
+    known = "; see GET /files/file-categories"
+    chosen = None
+    if by_id is not None:
+        chosen = category_by_id(by_id)
+        if chosen is None:
+            problems.add(["category_id"], f"no category has id {by_id!r}{known}")
+    if by_name is not None:
+        named = category_by_name(by_name)
+        names = ", ".join(sorted({category.name for category in CATEGORIES.values()}))
+        if named is None:
+            problems.add(["category_name"], f"no category is named {by_name!r}; the names are {names}")
+        elif chosen is not None and named != chosen:
+            problems.add(["category_name"], f"names another category than category_id {by_id!r}")
+        chosen = chosen or named
+    return chosen.category_id if chosen is not None else None
+
+
+@router.get("/files/file-categories")
+async def file_categories() -> JSONResponse:
+    """``GET /files/file-categories``: every file type with its categories (a cheap authenticated read)."""
+    return JSONResponse(catalogue())
 
 
 @router.post("/files")
@@ -74,71 +112,73 @@ async def create_file(request: Request) -> JSONResponse:
     """``POST /files``: a file record and its upload URL, at the top level of the body."""
     body = await json_object(request)
     problems = Problems()
-    name_key = "file_name" if "file_name" in body or "fileName" not in body else "fileName"
-    if "file_name" in body and "fileName" in body and body["file_name"] != body["fileName"]:
-        problems.add(["fileName"], "differs from file_name; give one of them")
-    _check_name(body.get(name_key), problems, name_key)
-    ids = {"folder": ("folder_id", "folderId"), "category": ("category_id", "categoryId")}
-    chosen: dict[str, str | None] = {}
-    for what, (snake, camel) in ids.items():
-        key = snake if snake in body or camel not in body else camel
-        _check_optional_id(body, key, problems)
-        chosen[what] = body.get(key)
+    check_fields(body, CREATE_FIELDS, problems)
+    check_name(body.get("file_name"), problems, "file_name")
+    folder_id = optional_text(body, "folder_id", problems)
+    category_id = _category(body, problems)
     problems.raise_if_any()
-    record = _library(request).create(str(body[name_key]), chosen["folder"], chosen["category"])
+    library = library_of(request)
+    if folder_id is not None:
+        library.folders.get(folder_id)
+    record = library.create(str(body["file_name"]), folder_id, category_id)
     upload_url = str(request.url_for(UPLOAD_ROUTE_NAME, token=record.upload_token))
     return JSONResponse({"uploadUrl": upload_url, "fileId": record.file_id, "mimeType": record.mime_type})
 
 
 @router.put("/files/copy")
 async def copy_file(request: Request) -> JSONResponse:
-    """``PUT /files/copy``: a new file (new id, same bytes) in ``newFolderId``."""
+    """``PUT /files/copy``: a new file (new id, same bytes) in ``new_folder_id``; the copy is answered."""
     body = await json_object(request)
     problems = Problems()
-    file_id = require_text(body, "fileId", problems)
-    current = require_text(body, "currentFolderId", problems)
-    new_folder = require_text(body, "newFolderId", problems)
+    check_fields(body, COPY_FIELDS, problems)
+    file_id, current, new_folder = (require_text(body, key, problems) for key in COPY_FIELDS)
     problems.raise_if_any()
+    library = library_of(request)
     record = await library_file(request, file_id)
+    library.folders.get(current)
+    library.folders.get(new_folder)
     if record.folder_id != current:
         raise ServiceError(
-            400, f"currentFolderId: file {file_id} is in folder {record.folder_id}, not in {current}"
+            400, f"current_folder_id: file {file_id} is in folder {record.folder_id}, not in {current}"
         )
-    copied = await _library(request).copy(record, new_folder)
-    return JSONResponse({"message": "File copied", "data": file_body(request, copied)})
+    copied = await library.copy(record, new_folder)
+    return JSONResponse(file_body(request, copied))
 
 
 @router.get("/files/{file_id}")
 async def get_file(file_id: str, request: Request) -> JSONResponse:
     """``GET /files/{fileId}``: the file, its status settled first."""
-    record = await library_file(request, file_id)
-    return JSONResponse({"data": file_body(request, record)})
+    return JSONResponse(file_body(request, await library_file(request, file_id)))
 
 
 @router.patch("/files/{file_id}")
 async def update_file(file_id: str, request: Request) -> JSONResponse:
-    """``PATCH /files/{fileId}``: rename, move or re-categorise."""
+    """
+    ``PATCH /files/{fileId}``: rename, re-categorise or change its access control; an empty body
+    changes nothing (the official client's tests patch with no field and expect the file back).
+    """
     body = await json_object(request)
     problems = Problems()
-    for key in sorted(set(body) - set(UPDATE_FIELDS)):
-        problems.add([key], f"unknown field; the fields are {', '.join(UPDATE_FIELDS)}")
-    if not body:
-        problems.add(["body"], f"give at least one of {', '.join(UPDATE_FIELDS)}")
+    check_fields(body, UPDATE_FIELDS, problems)
     if "file_name" in body:
-        _check_name(body["file_name"], problems, "file_name")
-    for key in ("folder_id", "category_id"):
-        _check_optional_id(body, key, problems)
+        check_name(body["file_name"], problems, "file_name")
+    access = body.get("access_control")
+    if "access_control" in body and access not in ACCESS_CONTROLS:
+        problems.add(["access_control"], f"must be one of {', '.join(ACCESS_CONTROLS)}; got {access!r}")
+    category_id = _category(body, problems)
     problems.raise_if_any()
     record = await library_file(request, file_id)
-    _library(request).update(record, body)
-    return JSONResponse({"message": "File updated", "data": file_body(request, record)})
+    library_of(request).update(
+        record, file_name=body.get("file_name"), category_id=category_id, access_control=access
+    )
+    return JSONResponse(file_body(request, record))
 
 
 @router.delete("/files/{file_id}")
 async def delete_file(file_id: str, request: Request) -> JSONResponse:
     """``DELETE /files/{fileId}``: forget the file and remove its bytes."""
     record = await library_file(request, file_id)
-    _library(request).delete(record)
+    library_of(request).delete(record)
     return JSONResponse({"message": f"File {file_id} deleted"})
 
 

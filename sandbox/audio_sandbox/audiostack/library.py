@@ -1,5 +1,5 @@
 """
-AudioStack's file library: file records in memory, their bytes on disk.
+AudioStack's file library: file records in memory, their bytes on disk, the folders they are in.
 
 A file is ``created`` by ``POST /files``; its bytes arrive by ``PUT`` on its upload URL, which
 makes it ``processing`` for ``file_processing_seconds`` (fixed at that PUT); the first read after
@@ -10,7 +10,6 @@ record in ``<data dir>/audiostack-files`` (or a temporary directory removed on c
 from __future__ import annotations
 
 import asyncio
-import datetime
 import os
 import secrets
 import shutil
@@ -23,19 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from audio_sandbox.audiostack.categories import category_by_id, file_type_object, file_type_of
+from audio_sandbox.audiostack.folder_tree import OWNER, ROOT_FOLDER_ID, FolderTree, now_iso
 from audio_sandbox.core.datadir import DataDirectory
 
 DIRECTORY_NAME = "audiostack-files"
-#: Every file lives in a folder; files created without one are in the root folder.
-ROOT_FOLDER_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "audio-sandbox:folder:root"))
 OCTET_STREAM = "application/octet-stream"
 MIME_TYPES: dict[str, str] = {"wav": "audio/wav", "mp3": "audio/mpeg", "m4a": "audio/mp4"}
-_FILE_TYPES: dict[str, str] = {
-    **dict.fromkeys(("wav", "mp3", "m4a", "ogg", "flac", "aac"), "audio"),
-    **dict.fromkeys(("mp4", "mov", "webm"), "video"),
-    **dict.fromkeys(("png", "jpg", "jpeg", "gif"), "image"),
-    **dict.fromkeys(("txt", "json", "csv", "md"), "text"),
-}
+#: ``accessControl`` values, the first the default (the official client's ``AccessControl``).
+ACCESS_CONTROLS: tuple[str, ...] = ("public", "private")
 _TEMP_PREFIX = "audio-sandbox-audiostack-"
 
 
@@ -69,10 +64,12 @@ class LibraryFile:
     :param file_name: its name (renamable).
     :param folder_id: the folder it is in.
     :param category_id: its category, if any.
+    :param access_control: ``public`` or ``private`` (recorded; its URL works either way).
     :param mime_type: the ``Content-Type`` its upload must carry (fixed at creation).
     :param upload_token: the secret part of its upload URL.
     :param created_at: ISO 8601 UTC creation time.
     :param path: where its bytes are stored.
+    :param updated_at: ISO 8601 UTC time of its last change by ``PATCH``, if any.
     :param status: ``created``, ``processing`` or ``uploaded``.
     :param size: bytes stored (``None`` before the first upload).
     :param duration: seconds of audio once uploaded, when the bytes are a WAV file.
@@ -88,37 +85,41 @@ class LibraryFile:
     upload_token: str
     created_at: str
     path: Path
+    access_control: str = ACCESS_CONTROLS[0]
+    updated_at: str | None = None
     status: str = "created"
     size: int | None = None
     duration: float | None = None
     processing_until: float | None = None
     generation: int = 0
 
-    @property
-    def file_type(self) -> str:
-        """``audio``, ``video``, ``image``, ``text`` or ``other``, by extension."""
-        return _FILE_TYPES.get(extension_of(self.file_name), "other")
-
     def as_dict(self, url: str | None) -> dict[str, Any]:
-        """The file as ``GET /files/{fileId}`` answers it; ``url`` is its public download URL."""
+        """
+        The file as ``GET /files/{fileId}`` answers it, at the top level of the body: the keys the
+        official client reads (``files/file.py:42-64``). ``url`` is its public download URL.
+        """
+        category = category_by_id(self.category_id) if self.category_id else None
         return {
             "fileId": self.file_id,
             "fileName": self.file_name,
             "folderId": self.folder_id,
-            "categoryId": self.category_id,
             "url": url if self.status == "uploaded" else None,
+            "createdBy": OWNER,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "updatedBy": OWNER if self.updated_at else None,
+            "fileType": file_type_object(file_type_of(self.file_name)),
+            "fileCategory": category.as_dict() if category else None,
             "size": self.size,
             "status": self.status,
             "duration": self.duration,
-            "fileType": self.file_type,
-            "mimeType": self.mime_type,
-            "createdAt": self.created_at,
+            "accessControl": self.access_control,
         }
 
 
 class FileLibrary:
     """
-    Every file of one sandbox, safe to use from the event loop and worker threads.
+    Every file (and folder) of one sandbox, safe to use from the event loop and worker threads.
 
     :param data_dir: the sandbox's data directory; ``None`` for a temporary one made on first use.
     :param clock: monotonic clock (seconds) deciding when processing ends.
@@ -131,6 +132,7 @@ class FileLibrary:
         self._files: dict[str, LibraryFile] = {}
         self._by_token: dict[str, str] = {}
         self._created = 0
+        self.folders = FolderTree()
 
     @property
     def created(self) -> int:
@@ -147,7 +149,7 @@ class FileLibrary:
             category_id=category_id,
             mime_type=mime_type,
             upload_token=secrets.token_urlsafe(24),
-            created_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            created_at=now_iso(),
             path=self._directory.path() / f"{file_id}.bin",
         )
         with self._lock:
@@ -163,6 +165,11 @@ class FileLibrary:
     def get(self, file_id: str) -> LibraryFile | None:
         with self._lock:
             return self._files.get(file_id)
+
+    def in_folder(self, folder_id: str) -> list[LibraryFile]:
+        """The files of a folder, oldest first."""
+        with self._lock:
+            return [record for record in self._files.values() if record.folder_id == folder_id]
 
     def by_token(self, token: str) -> LibraryFile | None:
         """The file an upload URL's token belongs to."""
@@ -200,15 +207,24 @@ class FileLibrary:
                 record.status = "uploaded"
         return record
 
-    def update(self, record: LibraryFile, changes: dict[str, Any]) -> None:
-        """Apply ``file_name`` / ``folder_id`` / ``category_id`` changes (already validated)."""
+    def update(
+        self,
+        record: LibraryFile,
+        *,
+        file_name: str | None,
+        category_id: str | None,
+        access_control: str | None,
+    ) -> None:
+        """Rename, re-categorise or change the access of ``record`` (each already checked; ``None``: keep)."""
         with self._lock:
-            if "file_name" in changes:
-                record.file_name = changes["file_name"]
-            if "folder_id" in changes:
-                record.folder_id = changes["folder_id"] or ROOT_FOLDER_ID
-            if "category_id" in changes:
-                record.category_id = changes["category_id"]
+            if file_name is not None:
+                record.file_name = file_name
+            if category_id is not None:
+                record.category_id = category_id
+            if access_control is not None:
+                record.access_control = access_control
+            if (file_name, category_id, access_control) != (None, None, None):
+                record.updated_at = now_iso()
 
     def delete(self, record: LibraryFile) -> None:
         """Forget ``record`` and remove its bytes."""
@@ -225,14 +241,16 @@ class FileLibrary:
         with self._lock:
             copied.status, copied.size, copied.duration = record.status, record.size, record.duration
             copied.processing_until = record.processing_until
+            copied.access_control = record.access_control
         return copied
 
     def reset(self) -> None:
-        """Forget every file and remove their bytes."""
+        """Forget every file and folder (the root stays) and remove the files' bytes."""
         with self._lock:
             records, self._files = list(self._files.values()), {}
             self._by_token.clear()
             self._created = 0
+        self.folders.reset()
         directory = self._directory.current()
         for record in records:
             record.path.unlink(missing_ok=True)

@@ -94,7 +94,7 @@ async def create_mix(request: Request) -> JSONResponse:
             400, f"speechId: speech {speech.job_id} is still being generated; mix it once it is ready"
         )
     if outcome.errors:
-        reasons = "; ".join(str(error.get("message")) for error in outcome.errors)
+        reasons = "; ".join(outcome.errors)
         raise ServiceError(400, f"speechId: speech {speech.job_id} failed, so it cannot be mixed: {reasons}")
     job = MixJob(
         job_id=str(uuid.uuid4()),

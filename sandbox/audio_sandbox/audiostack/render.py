@@ -3,13 +3,12 @@ Rendering of the classic pipeline's jobs: speech per script section, the mix, th
 
 Each function runs in the render pool once its job's time has come, puts the files it makes on
 the shelf the public ``/_media/{name}`` route serves, and returns an outcome: files, or errors
-in AudioStack's ``[{"message"}]`` shape (never both).
+as texts, the way AudioStack lists ``errors`` (never both).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from audio_sandbox.audiostack.audioform import ENCODER_PRESETS, SANDBOX_VOICES
 from audio_sandbox.audiostack.scripts import Section
@@ -42,7 +41,7 @@ class SpeechOutcome:
     :param sections: the spoken sections on success.
     """
 
-    errors: list[dict[str, Any]]
+    errors: list[str]
     sections: list[SpokenSection] = field(default_factory=list)
 
 
@@ -69,7 +68,7 @@ class EncodingOutcome:
     :param extension: its format (``wav``, ``mp3``), on success.
     """
 
-    errors: list[dict[str, Any]]
+    errors: list[str]
     file_name: str | None = None
     extension: str | None = None
 
@@ -93,8 +92,9 @@ def speak(
     :param speech_id: names the files (``<speechId>.<n>.wav``).
     """
     if voice.lower() not in SANDBOX_VOICES:
-        message = f"Voice {voice!r} is not available; the sandbox offers {', '.join(SANDBOX_VOICES)}"
-        return SpeechOutcome([{"message": message, "field": "voice"}])
+        return SpeechOutcome(
+            [f"voice: Voice {voice!r} is not available; the sandbox offers {', '.join(SANDBOX_VOICES)}"]
+        )
     spoken: list[SpokenSection] = []
     for index, section in enumerate(sections):
         rendered = audio.render([[_speech_layer(section, rate)]])
@@ -124,12 +124,12 @@ def encode(
     """``rendered`` in the format of ``preset_name``; errors for a preset the sandbox cannot encode."""
     preset = ENCODER_PRESETS.get(preset_name)
     if preset is None:
-        message = f"The sandbox cannot encode preset {preset_name!r}; it encodes {', '.join(ENCODER_PRESETS)}"
-        return EncodingOutcome([{"message": message, "field": "preset"}])
+        known = ", ".join(ENCODER_PRESETS)
+        return EncodingOutcome([f"preset: the sandbox cannot encode {preset_name!r}; it encodes {known}"])
     try:
         data = audio.encode_wav(rendered) if preset.kbps is None else audio.encode_mp3(rendered, preset.kbps)
     except audio.EncoderUnavailable as exc:
-        return EncodingOutcome([{"message": str(exc), "field": "preset"}])
+        return EncodingOutcome([f"preset: {exc}"])
     name = f"{encoder_id}.{preset.extension}"
     shelf.put(name, data, preset.content_type)
     return EncodingOutcome([], name, preset.extension)

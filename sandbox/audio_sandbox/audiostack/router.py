@@ -1,7 +1,7 @@
 """
-All of AudioStack's routes, gathered for the app to mount: audioforms first (``/files/file-categories``
-must match before ``/files/{fileId}``), then batches, creator (brief, story), files, usage and the
-classic pipeline.
+All of AudioStack's routes, gathered for the app to mount: audioforms, batches, creator (brief,
+story), files (``/files/file-categories`` is declared there before ``/files/{fileId}``), folders,
+usage and the classic pipeline.
 
 ``router`` needs the AudioStack key; ``public_router`` (delivered files, upload URLs, downloads,
 rendered media) does not: its URLs are credentials in themselves, like the real service's
@@ -19,12 +19,13 @@ from audio_sandbox.audiostack import (
     creator,
     delivery,
     files,
+    folders,
     production,
     usage,
 )
 
 router = APIRouter()
-for _module in (audioforms, batches, creator, files, usage, classic, production):
+for _module in (audioforms, batches, creator, files, folders, usage, classic, production):
     router.include_router(_module.router)
 
 public_router = APIRouter()

@@ -8,6 +8,7 @@ goes through :func:`error_body`, so a service's error shape is written down once
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -69,7 +70,8 @@ class ServiceError(Exception):
 
     :param status: HTTP status.
     :param message: the human message (AudioPod: the ``detail`` when ``detail`` is not given).
-    :param errors: AudioStack's ``errors`` list (validation problems).
+    :param errors: AudioStack's validation problems: texts, or ``{"loc": [...], "msg": ...}`` objects
+        that :func:`error_body` writes as texts.
     :param detail: AudioPod's structured ``detail`` object, when it is not just the message.
     :param headers: extra response headers.
     """
@@ -79,7 +81,7 @@ class ServiceError(Exception):
         status: int,
         message: str,
         *,
-        errors: list[dict[str, Any]] | None = None,
+        errors: Sequence[str | Mapping[str, Any]] | None = None,
         detail: Any = None,
         headers: dict[str, str] | None = None,
     ) -> None:
@@ -91,6 +93,15 @@ class ServiceError(Exception):
         self.headers = headers or {}
 
 
+def problem_text(problem: str | Mapping[str, Any]) -> str:
+    """A validation problem as one line: ``"audioform.assets: must be ..."`` from ``{loc, msg}``."""
+    if isinstance(problem, str):
+        return problem
+    loc = ".".join(str(part) for part in problem.get("loc") or [])
+    msg = str(problem.get("msg", ""))
+    return f"{loc}: {msg}" if loc else msg
+
+
 def error_body(
     service: Service | None,
     status: int,
@@ -98,7 +109,7 @@ def error_body(
     *,
     request_id: str,
     path: str,
-    errors: list[dict[str, Any]] | None = None,
+    errors: Sequence[str | Mapping[str, Any]] | None = None,
     detail: Any = None,
 ) -> dict[str, Any]:
     """
@@ -107,7 +118,11 @@ def error_body(
     :param path: the request path on the sandbox; AIML API reports it without the mount prefix.
     """
     if service is Service.AUDIOSTACK:
-        return {"message": message, "errors": list(errors or [])}
+        # The official client raises a 403's message alone and joins other 4xx ``errors`` as text
+        # (audiostack 4.0.0 helpers/request_interface.py:76-97): an object there makes it crash.
+        if status == 403:
+            return {"message": message}
+        return {"message": message, "errors": [problem_text(error) for error in errors or []]}
     if service is Service.AIOZSTREAM:
         return {"status": "error", "message": message}
     if service is Service.AIMLAPI:
