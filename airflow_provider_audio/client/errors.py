@@ -22,31 +22,65 @@ _REQUEST_ID_HEADERS = ("x-request-id", "x-amzn-requestid", "request-id", "x-corr
 _MAX_MESSAGE_CHARS = 2000
 
 
+def problem_text(problem: Any) -> str:
+    """
+    One listed problem as a line: a text as it is; ``{loc, msg}`` (FastAPI) as ``"a.b: msg"``;
+    ``{message, field}`` as ``"field: message"``; any other object as JSON.
+    """
+    if isinstance(problem, str):
+        return problem.strip()
+    if not isinstance(problem, Mapping):
+        return json.dumps(problem)
+    text = problem.get("msg") or problem.get("message")
+    if not isinstance(text, str) or not text:
+        return json.dumps(problem, sort_keys=True)
+    loc = problem.get("loc")
+    where = ".".join(str(part) for part in loc) if isinstance(loc, list | tuple) else problem.get("field")
+    return f"{where}: {text}" if where else text
+
+
+def _problems(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return [text for text in (problem_text(item) for item in items if item) if text]
+
+
 def api_message(body: Any) -> str:
     """
-    The service's own error message, from any of the four services' error shapes.
+    The service's own error message, from any of the four services' error shapes, each listed
+    problem once and readable: ``"Validation error: file_id: field required; ..."``.
 
-    AudioStack ``{message, errors|details}``, AIOZ ``{status, message}``, AudioPod ``{detail}``,
-    AIML API ``{message, path, requestId, statusCode}``.
+    AudioStack ``{message, errors: [str]}`` or ``{message, details: [str | object]}`` (the official
+    client joins both as text), AIOZ ``{status, message}``, AudioPod ``{detail: str | object |
+    [{loc, msg}]}``, AIML API ``{message, path, requestId, statusCode}``. A problem the message
+    already spells out (some services repeat their list in it) is not added again.
     """
     if body is None:
         return "(empty body)"
     if not isinstance(body, Mapping):
         return str(body)[:_MAX_MESSAGE_CHARS]
-    parts: list[str] = []
-    for key in ("message", "error", "detail"):
+    heads: list[str] = []
+    for key in ("message", "error"):
         value = body.get(key)
-        if isinstance(value, str) and value:
-            parts.append(value)
-        elif isinstance(value, Mapping):
-            parts.append(str(value.get("message") or json.dumps(value, sort_keys=True)))
-        elif isinstance(value, list) and value:
-            parts.append(json.dumps(value))
+        if isinstance(value, str) and value.strip():
+            heads.append(value.strip())
+    detail = body.get("detail")
+    listed: list[str] = []
+    if isinstance(detail, str) and detail.strip():
+        heads.append(detail.strip())
+    elif isinstance(detail, Mapping) and isinstance(detail.get("message"), str):
+        heads.append(str(detail["message"]))
+    elif detail:
+        listed.extend(_problems(detail))
     for key in ("errors", "details"):
-        value = body.get(key)
-        if value:
-            parts.append(f"{key}: {json.dumps(value)}")
-    text = "; ".join(parts) if parts else json.dumps(body, sort_keys=True)
+        listed.extend(_problems(body.get(key)))
+    head = "; ".join(heads)
+    new: list[str] = []
+    for text in listed:
+        if text not in head and text not in new:
+            new.append(text)
+    if not head and not new:
+        return json.dumps(body, sort_keys=True)[:_MAX_MESSAGE_CHARS]
+    text = f"{head.rstrip('.:')}: {'; '.join(new)}" if head and new else head or "; ".join(new)
     return text[:_MAX_MESSAGE_CHARS]
 
 

@@ -153,12 +153,16 @@ def test_auth_error_is_typed_not_retried_and_never_shows_the_key(requests_mock: 
 
 
 def test_validation_error_keeps_the_api_details(requests_mock: rm.Mocker) -> None:
+    # AudioStack's shape, as its official client parses it: errors are texts.
     requests_mock.post(
         f"{BASE}/jobs",
         status_code=422,
-        json={"message": "Validation error", "errors": [{"loc": ["audioform"], "msg": "bad"}]},
+        json={"message": "Validation failed", "errors": ["assets is required", "production is required"]},
     )
-    with pytest.raises(AudioServiceRequestError, match="Validation error; errors:"):
+    with pytest.raises(
+        AudioServiceRequestError,
+        match="HTTP 422: Validation failed: assets is required; production is required",
+    ):
         make_client().call(CREATE_JOB, json_body={})
 
 
