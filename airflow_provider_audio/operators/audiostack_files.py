@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
-from airflow_provider_audio.exceptions import AudioServiceNotFoundError
+from airflow_provider_audio.exceptions import AudioInputError, AudioServiceNotFoundError
 from airflow_provider_audio.operators.audiostack import AudioStackJobOperator, AudioStackOperatorMixin
 
 # The hook and upload sources are imported in methods: DAG files parse without the HTTP client.
@@ -31,12 +31,13 @@ class AudioStackUploadFileOperator(AudioStackJobOperator):
 
     :param source: a local path or an ``ObjectStoragePath`` (templated).
     :param file_name: its name in the library (the source's by default) (templated).
-    :param folder_id: the folder.
-    :param category_id: the category.
+    :param folder_id: the folder (the root by default).
+    :param category_id: the category (see ``AudioStackHook.file_categories``).
     """
 
     resource = "file"
     state_store_key = "audiostack_file"
+    submit_route = "POST /files"
     template_fields: Sequence[str] = ("source", "file_name", "conn_id")
 
     def __init__(
@@ -106,10 +107,17 @@ class AudioStackDownloadFileOperator(AudioStackOperatorMixin, BaseOperator):
 
 class AudioStackUpdateFileOperator(AudioStackOperatorMixin, BaseOperator):
     """
-    Rename, move or re-categorise a library file.
+    Rename a library file, re-categorise it or change its access control; returns the updated file.
+
+    AudioStack cannot move a file to another folder: copy it there with
+    :class:`AudioStackCopyFileOperator` (the copy has a new id) and delete the original with
+    :class:`AudioStackDeleteFileOperator`. Changes are checked before any call: an unknown field, a
+    ``folder_id`` or a value AudioStack does not take fails the task, naming the field and what it
+    takes.
 
     :param file_id: the file (templated).
-    :param changes: ``file_name``, ``folder_id`` and/or ``category_id`` (templated).
+    :param changes: ``file_name``, ``category_id`` or ``category_name``, ``access_control``
+        (``public`` or ``private``) (templated).
     :param conn_id: the AudioStack connection.
     """
 
@@ -129,6 +137,11 @@ class AudioStackUpdateFileOperator(AudioStackOperatorMixin, BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.hooks.audiostack_files import file_change_problems
+
+        problems = file_change_problems(self.changes)
+        if problems:
+            raise AudioInputError("AudioStack file update", problems)
         return self.hook.update_file(str(self.file_id), self.changes)
 
 
@@ -168,11 +181,12 @@ class AudioStackDeleteFileOperator(AudioStackOperatorMixin, BaseOperator):
 
 class AudioStackCopyFileOperator(AudioStackOperatorMixin, BaseOperator):
     """
-    Copy a library file into another folder.
+    Copy a library file into another folder; returns the copy (its own ``fileId``, ``folderId`` the
+    new folder). With :class:`AudioStackDeleteFileOperator` on the original, this is a move.
 
     :param file_id: the file (templated).
-    :param current_folder_id: where it is.
-    :param new_folder_id: where the copy goes.
+    :param current_folder_id: the folder it is in (templated).
+    :param new_folder_id: the folder the copy goes to (templated).
     :param conn_id: the AudioStack connection.
     """
 

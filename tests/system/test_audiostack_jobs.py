@@ -18,6 +18,7 @@ from airflow_provider_audio.operators.audiostack_creator import (
     AudioStackBriefOperator,
     AudioStackStoryOperator,
 )
+from airflow_provider_audio.operators.audiostack_files import AudioStackUpdateFileOperator
 from tests.system.conftest import OperatorRunner, add_fault, patch_settings, sandbox_stats, xcom_of
 
 if TYPE_CHECKING:
@@ -159,18 +160,22 @@ def test_file_library_round_trip(
     out = tmp_path / "back.wav"
     assert run_operator({"file_id": file_id, "output_path": str(out)}, operator=DOWNLOAD).state == "success"
     assert out.read_bytes() == source.read_bytes()
-    assert (
-        run_operator({"file_id": file_id, "changes": {"file_name": "intro.wav"}}, operator=UPDATE).state
-        == "success"
+    changes = {"file_name": "intro.wav", "access_control": "private"}
+    assert run_operator({"file_id": file_id, "changes": changes}, operator=UPDATE).state == "success"
+    assert (hook.get_file(file_id)["fileName"], hook.get_file(file_id)["accessControl"]) == (
+        "intro.wav",
+        "private",
     )
-    assert hook.get_file(file_id)["fileName"] == "intro.wav"
-    folder = hook.get_file(file_id).get("folderId") or ""
-    assert (
-        run_operator(
-            {"file_id": file_id, "current_folder_id": folder, "new_folder_id": "archive"}, operator=COPY
-        ).state
-        == "success"
+    # A move is a copy into the new folder, then a delete of the original.
+    root, archive = hook.root_folder_id(), hook.create_folder("archive")["folderId"]
+    assert hook.get_file(file_id)["folderId"] == root
+    run = run_operator(
+        {"file_id": file_id, "current_folder_id": root, "new_folder_id": archive}, operator=COPY
     )
+    assert run.state == "success"
+    copy = xcom_of(run)
+    assert copy["folderId"] == archive and copy["fileId"] != file_id
+    assert [item["fileId"] for item in hook.folder_files(archive)] == [copy["fileId"]]
     assert run_operator({"file_id": file_id}, operator=DELETE).state == "success"
     assert run_operator({"file_id": file_id, "missing_ok": False}, operator=DELETE).state == "failed"
     assert run_operator({}, operator=USAGE).state == "success"
@@ -259,6 +264,16 @@ def test_classic_pipeline_script_speech_mix_encode(
                 }
             },
             "voiceRef",
+        ),
+        (
+            AudioStackUpdateFileOperator,
+            {"file_id": "f", "changes": {"folder_id": "archive"}},
+            "folder_id: AudioStack cannot move a file",
+        ),
+        (
+            AudioStackUpdateFileOperator,
+            {"file_id": "f", "changes": {"access_control": "secret"}},
+            "access_control: 'secret'; allowed values: public, private",
         ),
     ],
 )

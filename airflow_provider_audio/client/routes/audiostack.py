@@ -43,13 +43,18 @@ GET_STORY = Endpoint(
     "get_story", "GET", "/creator/story/{story_id}", resend_after_loss=True, pending_statuses=BUILDING
 )
 
-# Files. A retried create would leave a second, empty file record behind.
+# Files and folders (official SDK 4.0.0 files/file.py, folders/folder.py). A retried create would leave
+# a second, empty file record behind; a retried copy a second copy; a retried folder create a 409.
 CREATE_FILE = Endpoint("create_file", "POST", "/files", resend_after_loss=False)
 GET_FILE = Endpoint("get_file", "GET", "/files/{file_id}", resend_after_loss=True)
 UPDATE_FILE = Endpoint("update_file", "PATCH", "/files/{file_id}", resend_after_loss=True)
 DELETE_FILE = Endpoint("delete_file", "DELETE", "/files/{file_id}", resend_after_loss=True)
 COPY_FILE = Endpoint("copy_file", "PUT", "/files/copy", resend_after_loss=False)
 FILE_CATEGORIES = Endpoint("file_categories", "GET", "/files/file-categories", resend_after_loss=True)
+LIST_FOLDER = Endpoint("list_folder", "GET", "/folders", resend_after_loss=True)
+CREATE_FOLDER = Endpoint("create_folder", "POST", "/folders", resend_after_loss=False)
+GET_FOLDER = Endpoint("get_folder", "GET", "/folders/{folder_id}", resend_after_loss=True)
+DELETE_FOLDER = Endpoint("delete_folder", "DELETE", "/folders/{folder_id}", resend_after_loss=True)
 
 # Only the API reference index lists usage analytics; no spec or SDK route was found.
 USAGE_ANALYTICS = Endpoint(
@@ -261,9 +266,8 @@ FILE_FAILED_STATUSES: Final = frozenset({"failed", "error", "rejected"})
 
 
 def file_status(resource_id: str, response: ApiResponse) -> BuildStatus:
-    """An uploaded file: ``status == "uploaded"`` once AudioStack has the bytes."""
-    body = _body(response)
-    item = _data(body) or body
+    """A library file (the body is the file): ``status == "uploaded"`` once AudioStack has the bytes."""
+    item = _body(response)
     status = str(item.get("status") or "")
     if status == FILE_READY_STATUS:
         return BuildStatus(resource_id, BuildState.SUCCEEDED, status, item)

@@ -78,6 +78,7 @@ def test_classic_resources_and_files() -> None:
     assert read("mix", answer(200, {"data": {"productionId": "p"}})).state is BuildState.FAILED
     encoded = read("encoding", answer(200, {"data": {"url": "https://cdn/x.mp3", "format": "mp3"}}))
     assert encoded.state is BuildState.SUCCEEDED and encoded.uri == "https://cdn/x.mp3"
-    assert read("file", answer(200, {"data": {"status": "uploading"}})).state is BuildState.BUILDING
+    # A file is answered at the top level of the body (official SDK files/file.py).
+    assert read("file", answer(200, {"status": "created", "fileId": "f"})).state is BuildState.BUILDING
     assert read("file", answer(200, {"status": "uploaded", "fileId": "f"})).state is BuildState.SUCCEEDED
-    assert read("file", answer(200, {"data": {"status": "failed"}})).state is BuildState.FAILED
+    assert read("file", answer(200, {"status": "failed", "fileId": "f"})).state is BuildState.FAILED
