@@ -27,8 +27,10 @@ from airflow_provider_audio.models.audiostack_creator import (
 if TYPE_CHECKING:
     from airflow.sdk import Connection, ObjectStoragePath
 
-# The ``version`` header of GET /audioforms/{id}: the spec's enum; the official SDK sends "2".
-AUDIOFORM_RESPONSE_VERSIONS = ("1", "2", "3")
+# The ``version`` header of GET /audioforms/{id}: the spec's enum "1", "2", "3" and the official SDK's
+# "0.0.1" (audiostack 4.0.0 audioform/audioform.py:50,117, which sends "2" by default). Every version's
+# result carries delivery.uri, which is all the provider reads.
+AUDIOFORM_RESPONSE_VERSIONS = ("0.0.1", "1", "2", "3")
 DEFAULT_AUDIOFORM_RESPONSE_VERSION = "2"
 
 
@@ -73,7 +75,7 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
     Talks to AudioStack.
 
     Connection: password = API key (sent as ``x-api-key``); host overrides ``https://v2.api.audio``;
-    extras ``version`` (the ``version`` header of build results: "1", "2" or "3"; default "2")
+    extras ``version`` (the ``version`` header of build results: "0.0.1", "1", "2" or "3"; default "2")
     and ``assume_org`` (sent as ``x-assume-org`` to act for another organisation).
 
     :param conn_id: the connection id (default ``audiostack_default``).
@@ -115,7 +117,10 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
         if version not in AUDIOFORM_RESPONSE_VERSIONS:
             raise AudioInputError(
                 "AudioStack connection",
-                [f"{self.conn_id}.extra.version: {version!r}; allowed values: {AUDIOFORM_RESPONSE_VERSIONS}"],
+                [
+                    f"{self.conn_id}.extra.version: {version!r}; "
+                    f"allowed values: {', '.join(AUDIOFORM_RESPONSE_VERSIONS)}"
+                ],
             )
         return version
 
