@@ -6,6 +6,9 @@
     +-- AudioInputError (AirflowFailException) the input is wrong; raised before any billed call
     +-- AudioCostGuardError (AirflowFailException)  the cost guard refused the job
     +-- AudioJobFailedError                    a remote job failed or passed its deadline
+    +-- AudioLostSubmitError (AirflowFailException) a billed submit's answer was lost, the service
+    |                                          cannot be asked what it did, and the operator's
+    |                                          on_lost_submit is "fail"
     +-- AudioServiceError                      a service answered with an error, or did not answer
         +-- AudioServiceAuthError              401 / 403
         +-- AudioServiceNotFoundError          404
@@ -58,6 +61,14 @@ class AudioCostGuardError(AudioError, AirflowFailException):
 
 class AudioJobFailedError(AudioError):
     """A remote job (build, upload, generation, training) reached a failed state or its deadline."""
+
+
+class AudioLostSubmitError(AudioError, AirflowFailException):
+    """
+    An earlier try sent a billed request whose answer never arrived, so the service may have
+    started (and billed) a job this task does not know; the service offers no way to find it, and
+    the operator's ``on_lost_submit`` is ``"fail"``: nothing is sent again.
+    """
 
 
 class AudioServiceError(AudioError):

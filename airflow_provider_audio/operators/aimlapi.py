@@ -54,6 +54,7 @@ class AimlApiGenerateAudioOperator(AimlApiOperatorMixin, AudioJobOperator):
     """
 
     state_store_key = "aimlapi_generation"
+    submit_route = "POST /v2/generate/audio"
     template_fields: Sequence[str] = ("prompt", "output_path", "conn_id")
     ui_color = "#e3f7d7"
 

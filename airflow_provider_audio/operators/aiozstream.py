@@ -106,6 +106,7 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
     """
 
     state_store_key = "aiozstream_upload"
+    submit_route = "POST /media/create"
     template_fields: Sequence[str] = (
         "source",
         "title",

@@ -59,6 +59,7 @@ class AudioPodCreateVoiceOperator(AudioPodOperatorMixin, AudioJobOperator):
     """
 
     state_store_key = "audiopod_voice"
+    submit_route = "POST /voice-profiles (or /voice-profiles/multi-sample)"
     template_fields: Sequence[str] = ("name", "samples", "description", "conn_id")
     ui_color = "#f7e3d7"
 

@@ -150,6 +150,7 @@ class AudioStackBuildAudioformOperator(AudioStackJobOperator):
 
     resource = "audioform"
     state_store_key = "audiostack_audioform"
+    submit_route = "POST /audioforms"
     template_fields: Sequence[str] = ("audioform", "output_path", "conn_id")
     template_fields_renderers = {"audioform": "json"}
     operator_extra_links = (AudioStackAudioLink(), AudioStackPlatformLink())

@@ -86,6 +86,7 @@ class AudioStackTTSOperator(AudioStackJobOperator):
 
     resource = "speech"
     state_store_key = "audiostack_speech"
+    submit_route = "POST /speech/tts"
     template_fields: Sequence[str] = ("script_id", "voice", "conn_id")
 
     def __init__(
@@ -135,6 +136,7 @@ class AudioStackMixOperator(AudioStackJobOperator):
 
     resource = "mix"
     state_store_key = "audiostack_mix"
+    submit_route = "POST /production/mix"
     template_fields: Sequence[str] = ("speech_id", "script_id", "sound_template", "conn_id")
 
     def __init__(
@@ -189,6 +191,7 @@ class AudioStackEncodeOperator(AudioStackJobOperator):
 
     resource = "encoding"
     state_store_key = "audiostack_encoding"
+    submit_route = "POST /delivery/encoder"
     template_fields: Sequence[str] = ("production_id", "output_path", "conn_id")
 
     def __init__(

@@ -38,6 +38,7 @@ class AudioStackBatchBuildOperator(AudioStackJobOperator):
 
     resource = "batch"
     state_store_key = "audiostack_batches"
+    submit_route = "POST /audioforms/batches"
     template_fields: Sequence[str] = ("items", "conn_id")
 
     def __init__(
@@ -132,6 +133,7 @@ class AudioStackBriefOperator(AudioStackJobOperator):
 
     resource = "audioform"
     state_store_key = "audiostack_brief"
+    submit_route = "POST /creator/brief"
     template_fields: Sequence[str] = ("brief", "file_id", "conn_id")
 
     def __init__(
@@ -190,6 +192,7 @@ class AudioStackStoryOperator(AudioStackJobOperator):
 
     resource = "story"
     state_store_key = "audiostack_story"
+    submit_route = "POST /creator/story"
     template_fields: Sequence[str] = ("story", "conn_id")
 
     def __init__(

@@ -6,14 +6,29 @@ from __future__ import annotations
 import asyncio
 import importlib
 import time
-from datetime import datetime, timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, get_args
 
 from airflow.sdk import BaseOperator, BaseOperatorLink, conf
+from airflow.sdk.definitions.retry_policy import RetryDecision, RetryPolicy
 
 from airflow_provider_audio.defaults import DEFAULT_MAX_CONSECUTIVE_FAILURES
-from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError, AudioServiceNotFoundError
+from airflow_provider_audio.exceptions import (
+    AudioCostGuardError,
+    AudioInputError,
+    AudioJobFailedError,
+    AudioLostSubmitError,
+    AudioServiceAuthError,
+    AudioServiceCreditsError,
+    AudioServiceError,
+    AudioServiceNotFoundError,
+    AudioServiceRateLimitError,
+    AudioServiceRequestError,
+    AudioServiceServerError,
+    AudioServiceTransportError,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -26,6 +41,47 @@ if TYPE_CHECKING:
 Job = dict[str, Any]
 
 HookT = TypeVar("HookT", bound="AudioServiceHook")
+
+# What a job operator does when an earlier try's billed submit may have created a job it cannot
+# find: send it again (and say so), or fail without sending.
+OnLostSubmit = Literal["resubmit", "fail"]
+ON_LOST_SUBMIT_CHOICES: tuple[str, ...] = get_args(OnLostSubmit)
+
+# Errors no retry can cure: the input, the key, the balance, a refused price, a lost submit that
+# must not be sent again.
+_NEVER_RETRIED = (
+    AudioInputError,
+    AudioCostGuardError,
+    AudioLostSubmitError,
+    AudioServiceAuthError,
+    AudioServiceCreditsError,
+    AudioServiceRequestError,
+)
+
+
+class AudioRetryPolicy(RetryPolicy):
+    """
+    The provider's Airflow retry policy (Airflow 3.3's ``retry_policy``), the default of its
+    operators: errors no retry can cure (bad input, a refused key, not enough credits, a request
+    the service rejects, a refused price, a lost submit under ``on_lost_submit="fail"``) fail the
+    task at once; a rate limit that named its wait retries after that wait; anything else follows
+    the task's own ``retries`` and ``retry_delay``.
+    """
+
+    def evaluate(
+        self, exception: BaseException, try_number: int, max_tries: int, context: Any = None
+    ) -> RetryDecision:
+        if isinstance(exception, _NEVER_RETRIED):
+            return RetryDecision.fail(reason=f"{type(exception).__name__}: trying again cannot help")
+        if isinstance(exception, AudioServiceRateLimitError) and exception.retry_after:
+            return RetryDecision.retry(
+                delay=timedelta(seconds=exception.retry_after),
+                reason=f"{exception.service} asked to wait {exception.retry_after:.0f} s",
+            )
+        return RetryDecision.default()
+
+
+AUDIO_RETRY_POLICY = AudioRetryPolicy()
 
 
 class XComUrlLink(BaseOperatorLink):
@@ -51,6 +107,10 @@ class ServiceHookMixin(Generic[HookT]):
     # The hook class as ``module.Class``, imported when a task first needs it.
     hook_path: ClassVar[str]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("retry_policy", AUDIO_RETRY_POLICY)
+        super().__init__(*args, **kwargs)
+
     @cached_property
     def hook(self) -> HookT:
         """The hook of ``conn_id``, made once per task."""
@@ -72,8 +132,18 @@ class AudioJobOperator(BaseOperator):
 
     - :meth:`validate`, :meth:`submit`, :meth:`make_trigger` and :meth:`job_result`;
     - optionally :meth:`job_xcom` (what to push to XCom as soon as the job is known),
-      :meth:`stale_reason` (a stored job that cannot be carried on, judged without a call) and
-      :meth:`carry_on` (work between submitting and waiting, such as sending parts).
+      :meth:`stale_reason` (a stored job that cannot be carried on, judged without a call),
+      :meth:`find_lost_job` (where the service can be asked for a job whose submit answer was lost)
+      and :meth:`carry_on` (work between submitting and waiting, such as sending parts).
+
+    **A lost answer is not paid twice.** Before the billed call an *intent* (a marker made here,
+    the moment, the route) is kept in the task state store, and the job's ids replace it once the
+    answer arrives. A retry that finds an intent without ids knows the answer was lost after the
+    service may have acted: it asks :meth:`find_lost_job` first (a lookup by the marker or by name,
+    checked on the client); where the service cannot be asked, ``on_lost_submit`` decides: ``"fail"``
+    (the default) fails the task without sending anything, ``"resubmit"`` sends it again and says
+    so in the log and in XCom (``lost_submit``). Errors that prove nothing was started (a 4xx, a
+    refused connection) clear the intent.
 
     :param conn_id: the service's connection.
     :param poll_interval: seconds between two polls.
@@ -81,7 +151,14 @@ class AudioJobOperator(BaseOperator):
     :param deadline: an absolute deadline (timezone-aware); the earlier of it and the timeout wins.
     :param max_consecutive_failures: transient failures in a row tolerated while waiting.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    :param on_lost_submit: ``"fail"`` or ``"resubmit"``: what a retry does when the answer to the
+        billed submit of an earlier try was lost and the service cannot be asked what it did.
     """
+
+    # The billed request, as the lost-submit messages name it (``POST /audioforms``).
+    submit_route: ClassVar[str]
+    # Whether find_lost_job can ask the service for a job whose submit answer was lost.
+    finds_lost_jobs: ClassVar[bool] = False
 
     # The task state store key under which a subclass keeps its job across retries of one task.
     # Renaming it on a deployed operator makes in-flight retries pay again: the old key is stored.
@@ -96,10 +173,13 @@ class AudioJobOperator(BaseOperator):
         deadline: datetime | None = None,
         max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        on_lost_submit: OnLostSubmit = "fail",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         problems = []
+        if on_lost_submit not in ON_LOST_SUBMIT_CHOICES:
+            problems.append(f"on_lost_submit: {on_lost_submit!r}; allowed values: {ON_LOST_SUBMIT_CHOICES}")
         if poll_interval <= 0:
             problems.append(f"poll_interval: {poll_interval!r}; must be a positive number of seconds")
         if job_timeout <= timedelta(0):
@@ -116,6 +196,9 @@ class AudioJobOperator(BaseOperator):
         self.deadline = deadline
         self.max_consecutive_failures = max_consecutive_failures
         self.deferrable = deferrable
+        self.on_lost_submit = on_lost_submit
+        # The marker of the submit under way (see find_lost_job); a subclass may send it along.
+        self.intent_marker = ""
 
     # -- the steps of a subclass ---------------------------------------------------------------
 
@@ -145,6 +228,17 @@ class AudioJobOperator(BaseOperator):
         """XCom key -> value pushed as soon as the job is known (its ids); nothing by default."""
         return {}
 
+    def find_lost_job(self, context: Context, intent: dict[str, Any]) -> Job | None:
+        """
+        The job an earlier try's submit created although its answer was lost, found on the service
+        by ``intent["marker"]`` (which :meth:`submit` sent along, see ``intent_marker``) or by
+        name, every field relied on checked on the client; ``None`` when there is none. Only called
+        when ``finds_lost_jobs`` is set.
+
+        :param intent: ``{"marker", "at" (UNIX time of the submit), "route"}``.
+        """
+        raise NotImplementedError
+
     def stale_reason(self, job: Job) -> str | None:
         """Why a stored job cannot be carried on, judged without a call (the input changed)."""
         return None
@@ -160,9 +254,11 @@ class AudioJobOperator(BaseOperator):
 
     def execute(self, context: Context) -> Any:
         self.validate(context)
+        stored = self.recall(context) or {}
         job, judged = self._recall_job(context)
         if job is None or not job.get("submitted", True):
-            job = self.submit(context, job)
+            found = self._settle_lost_submit(context, stored.get("intent"))
+            job = found if found is not None else self._submit_once(context, job)
             job["submitted"] = True
             job.setdefault("deadline", self.deadline_from_now())
             self.remember(context, job)
@@ -177,10 +273,52 @@ class AudioJobOperator(BaseOperator):
             )
         return self.wait_for(context, trigger)
 
+    def _settle_lost_submit(self, context: Context, intent: dict[str, Any] | None) -> Job | None:
+        """
+        Before paying: when an earlier try's submit answer was lost (an intent without ids), the
+        job it may have created, if the service can be asked; else the ``on_lost_submit`` policy.
+        """
+        if not intent:
+            return None
+        sent_at = datetime.fromtimestamp(float(intent["at"]), UTC).isoformat(timespec="seconds")
+        lost = f"an earlier try sent {intent['route']} at {sent_at} and its answer was lost"
+        if self.finds_lost_jobs:
+            found = self.find_lost_job(context, intent)
+            if found is not None:
+                self.log.warning("%s; found the job it created: %s", lost, found)
+                return found
+            self.log.warning("%s; the service holds no job of it, so it is sent again", lost)
+            return None
+        if self.on_lost_submit == "fail":
+            raise AudioLostSubmitError(
+                f"{lost}; the service may have started (and billed) a job this task cannot find, and "
+                f"it offers no way to ask. on_lost_submit='fail': nothing is sent again. Check the "
+                f"service's console, then clear this task with on_lost_submit='resubmit' to send it anew."
+            )
+        self.log.warning(
+            "%s; the service may have started a job this task cannot find. on_lost_submit='resubmit': "
+            "sending it again, which may pay twice",
+            lost,
+        )
+        context["ti"].xcom_push(key="lost_submit", value={"route": intent["route"], "sent_at": sent_at})
+        return None
+
+    def _submit_once(self, context: Context, partial: Job | None) -> Job:
+        """The billed submit, with its intent kept in the task state store while it is under way."""
+        self.intent_marker = uuid.uuid4().hex
+        intent = {"marker": self.intent_marker, "at": time.time(), "route": self.submit_route}
+        self.remember(context, {**(partial or {}), "intent": intent})
+        try:
+            return self.submit(context, partial)
+        except AudioServiceError as error:
+            if not _may_have_acted(error):
+                self.remember(context, dict(partial or {}))
+            raise
+
     def _recall_job(self, context: Context) -> tuple[Job | None, PollResult | None]:
         """The job an earlier try of this task stored, if it is worth carrying on, and how it stands."""
         stored = self.recall(context)
-        if not stored:
+        if not stored or not _has_ids(stored):
             return None, None
         reason = self.stale_reason(stored)
         trigger = self.make_trigger(stored)
@@ -251,3 +389,15 @@ class AudioJobOperator(BaseOperator):
         if status != "success":
             raise AudioJobFailedError(str(event.get("message")))
         return self.job_result(context, event)
+
+
+def _has_ids(stored: Job) -> bool:
+    """Whether a stored job holds more than an intent (ids an answer gave)."""
+    return any(key not in ("intent", "submitted", "deadline") for key in stored)
+
+
+def _may_have_acted(error: AudioServiceError) -> bool:
+    """Whether the service may have started the work before ``error`` (its answer then lost)."""
+    if isinstance(error, AudioServiceTransportError):
+        return error.request_sent
+    return isinstance(error, AudioServiceServerError)

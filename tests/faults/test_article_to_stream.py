@@ -184,23 +184,39 @@ def test_reads_slower_than_the_read_timeout_are_retried(
     assert requests[GET_MEDIA] >= 3 and requests[POLL_AUDIOFORM] >= 3
 
 
-def test_a_task_retry_recovers_dropped_billed_calls_without_paying_twice(
+def test_a_task_retry_recovers_a_dropped_complete_without_paying_twice(
     faults: FaultSandbox, one_article: Path, errors: TaskErrors
 ) -> None:
-    # With task retries (default_args={"retries": 1}), a dropped submit is submitted again by the
-    # retry (the sandbox did not act on it), and a dropped complete is found done or done again by
-    # the retry, which resumes the upload after its confirmed part instead of starting over.
-    faults.fault(MATCH_SUBMIT_AUDIOFORM, "drop")
+    # With task retries (default_args={"retries": 1}), a dropped complete is done again by the
+    # retry, which resumes the upload after its confirmed part instead of starting over.
     faults.fault(MATCH_COMPLETE, "drop")
 
     run = run_pipeline(one_article, errors, retries=1)
 
     stats = faults.stats()
     assert_green(faults, run)
-    assert try_numbers(run, BUILD) == [2] and try_numbers(run, STREAM) == [2]
+    assert try_numbers(run, BUILD) == [1] and try_numbers(run, STREAM) == [2]
     assert_created(stats, audioforms=1, aioz=1, aioz_completed=1)
     assert stats["requests"][UPLOAD_PART] == 1  # the part was confirmed once and never sent again
     assert stats["requests"][COMPLETE] == 2
+
+
+def test_a_retry_never_sends_again_a_submit_whose_answer_was_lost(
+    faults: FaultSandbox, one_article: Path, errors: TaskErrors
+) -> None:
+    # A dropped submit may have started (and billed) a build AudioStack cannot be asked about: the
+    # build operator's default on_lost_submit="fail" makes its retry fail, naming the lost request,
+    # instead of paying a second time. (on_lost_submit="resubmit" is tested in tests/system.)
+    faults.fault(MATCH_SUBMIT_AUDIOFORM, "drop")
+
+    run = run_pipeline(one_article, errors, retries=1)
+
+    assert run.state == "failed"
+    assert try_numbers(run, BUILD) == [2]
+    errors.named(f"{BUILD}[0] try 2", "AudioLostSubmitError", "POST /audioforms", "on_lost_submit='fail'")
+    stats = faults.stats()
+    assert stats["requests"][SUBMIT_AUDIOFORM] == 1
+    assert_created(stats, audioforms=0, aioz=0)
 
 
 def test_a_truncated_size_probe_of_the_delivery_never_publishes_a_partial_media(

@@ -13,7 +13,7 @@ import requests
 
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
-from tests.system.conftest import OperatorRunner
+from tests.system.conftest import OperatorRunner, xcom_of
 
 if TYPE_CHECKING:
     from audio_sandbox.core.server import SandboxServer
@@ -94,6 +94,57 @@ def test_retry_reattaches_to_the_paid_build(
     assert stats(sandbox_connections)["requests"]["POST /audiostack/audioforms"] == 1
     ti = run.get_task_instance("run")
     assert ti.try_number == 2
+
+
+@pytest.mark.parametrize("kind", ["drop", "502"])
+def test_a_lost_submit_answer_fails_the_retry_without_sending_again_by_default(
+    airflow_db: Path, sandbox_connections: SandboxServer, run_one: Callable[..., Any], kind: str
+) -> None:
+    # The service may have acted before the answer was lost; AudioStack cannot be asked which
+    # builds exist, so the default on_lost_submit="fail" must not pay a second time.
+    fault = {"match": "POST /audiostack/audioforms", "kind": kind, "count": 1}
+    requests.post(f"{sandbox_connections.base_url}/_sandbox/faults", json=fault, timeout=5).raise_for_status()
+    run = run_one({"audioform": audioform(), "poll_interval": 0.2, "retries": 2, "retry_delay_seconds": 0})
+    assert run.state == "failed"
+    ti = run.get_task_instance("run")
+    # The retry policy stops at the first lost-submit failure: no third try.
+    assert ti.try_number == 2
+    assert stats(sandbox_connections)["requests"]["POST /audiostack/audioforms"] == 1
+
+
+def test_a_lost_submit_answer_is_sent_again_with_resubmit_and_says_so(
+    airflow_db: Path, sandbox_connections: SandboxServer, run_one: Callable[..., Any]
+) -> None:
+    fault = {"match": "POST /audiostack/audioforms", "kind": "drop", "count": 1}
+    requests.post(f"{sandbox_connections.base_url}/_sandbox/faults", json=fault, timeout=5).raise_for_status()
+    run = run_one(
+        {
+            "audioform": audioform(),
+            "poll_interval": 0.2,
+            "retries": 1,
+            "retry_delay_seconds": 0,
+            "on_lost_submit": "resubmit",
+        }
+    )
+    assert run.state == "success"
+    assert run.get_task_instance("run").try_number == 2
+    counts = stats(sandbox_connections)
+    assert counts["requests"]["POST /audiostack/audioforms"] == 2
+    assert counts["audioforms"]["created"] == 1  # the dropped request created nothing here
+    lost = xcom_of(run, "lost_submit")
+    assert lost["route"] == "POST /audioforms" and lost["sent_at"]
+
+
+def test_a_refused_submit_clears_its_intent_and_the_retry_sends_it(
+    airflow_db: Path, sandbox_connections: SandboxServer, run_one: Callable[..., Any]
+) -> None:
+    # A 429 that outlasts the client's own retries proves the service did not act: the task's
+    # retry may send the submit again even under on_lost_submit="fail".
+    fault = {"match": "POST /audiostack/audioforms", "kind": "429", "count": 5, "retry_after": 0.01}
+    requests.post(f"{sandbox_connections.base_url}/_sandbox/faults", json=fault, timeout=5).raise_for_status()
+    run = run_one({"audioform": audioform(), "poll_interval": 0.2, "retries": 1, "retry_delay_seconds": 0})
+    assert run.state == "success"
+    assert stats(sandbox_connections)["audioforms"]["created"] == 1
 
 
 def test_absolute_deadline_fails_clearly(
