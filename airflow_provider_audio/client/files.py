@@ -57,6 +57,30 @@ def as_destination(destination: str | os.PathLike[str] | ObjectStoragePath) -> A
     return destination
 
 
+def destination_problems(destination: str | os.PathLike[str] | ObjectStoragePath, field: str) -> list[str]:
+    """
+    Why a file could not be written at ``destination``, found before anything is paid for: a
+    folder there, a file where a parent folder should be, a parent this process may not write to
+    (local paths; object storage is judged by its own service when written).
+
+    :param destination: where a file is to be written.
+    :param field: the argument's name, for the messages.
+    """
+    target = as_destination(destination)
+    if not isinstance(target, Path):
+        return []
+    if target.is_dir():
+        return [f"{field}: {target} is a folder; give the path of a file"]
+    for ancestor in target.parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                return [f"{field}: {target} would be under {ancestor}, which is a file, not a folder"]
+            if not os.access(ancestor, os.W_OK | os.X_OK):
+                return [f"{field}: {ancestor} is not writable by this task, so {target} cannot be made"]
+            return []
+    return []
+
+
 def download_file(
     url: str,
     destination: str | os.PathLike[str] | ObjectStoragePath,

@@ -184,7 +184,8 @@ def _problem(error: Mapping[str, Any], data: object, root: str) -> str:
         message = _MESSAGES.get(error_type, str(error["msg"]))
         if error_type == "value_error":
             message = message.removeprefix("Value error, ")
-        if error_type != "missing":
+        # A check across fields names its fields itself; the whole input is no help to show.
+        if error_type != "missing" and not (error_type == "value_error" and not path):
             message += f" (got {_shown(given)})"
     return f"{format_path(path) or root}: {message}"
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_audio.defaults import AIMLAPI_CONN_ID
-from airflow_provider_audio.exceptions import AudioJobFailedError
+from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError
 from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin
 
 # Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
@@ -81,6 +81,7 @@ class AimlApiGenerateAudioOperator(AimlApiOperatorMixin, AudioJobOperator):
 
     def validate(self, context: Context) -> None:
         """The rendered request, validated."""
+        from airflow_provider_audio.client.files import destination_problems
         from airflow_provider_audio.models.aimlapi import parse_stable_audio_request
 
         body: dict[str, Any] = {"model": "stable-audio", "prompt": self.prompt}
@@ -89,6 +90,10 @@ class AimlApiGenerateAudioOperator(AimlApiOperatorMixin, AudioJobOperator):
             if value is not None:
                 body[name] = value
         self._request = parse_stable_audio_request(body)
+        if self.output_path is not None:
+            problems = destination_problems(self.output_path, "output_path")
+            if problems:
+                raise AudioInputError(f"{type(self).__name__} arguments", problems)
 
     def submit(self, context: Context, partial: Job | None) -> Job:
         assert self._request is not None

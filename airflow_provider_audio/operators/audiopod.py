@@ -161,6 +161,15 @@ class AudioPodVoicePreviewOperator(AudioPodOperatorMixin, BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.client.files import destination_problems
+        from airflow_provider_audio.exceptions import AudioInputError
+
+        # A missing XCom renders as "None": never ask for a voice of that name (and pay for it).
+        problems = destination_problems(self.output_path, "output_path")
+        if not isinstance(self.voice_id, str) or self.voice_id.strip() in ("", "None"):
+            problems.insert(0, f"voice_id: {self.voice_id!r}; the id of an AudioPod voice is needed")
+        if problems:
+            raise AudioInputError(f"{type(self).__name__} arguments", problems)
         hook = self.hook
         preview = hook.voice_preview(str(self.voice_id), self.audio_format, self.generate_if_missing)
         downloaded = hook.download(preview.audio_url, self.output_path)

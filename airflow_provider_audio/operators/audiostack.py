@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.sdk import BaseOperatorLink
 
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
-from airflow_provider_audio.exceptions import AudioJobFailedError
+from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError
 from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin, XComUrlLink
 
 # Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
@@ -170,9 +170,14 @@ class AudioStackBuildAudioformOperator(AudioStackJobOperator):
 
     def validate(self, context: Context) -> None:
         """The rendered audioform, validated; raises :class:`AudioInputError` naming every bad field."""
+        from airflow_provider_audio.client.files import destination_problems
         from airflow_provider_audio.models.audioform import parse_audioform
         from airflow_provider_audio.models.validation import load_json_input
 
+        if self.output_path is not None:
+            problems = destination_problems(self.output_path, "output_path")
+            if problems:
+                raise AudioInputError(f"{type(self).__name__} arguments", problems)
         source = self.audioform
         data = load_json_input(os.fspath(source) if isinstance(source, os.PathLike) else source, "audioform")
         parsed = parse_audioform(data)

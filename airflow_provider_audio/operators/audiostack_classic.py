@@ -213,7 +213,14 @@ class AudioStackEncodeOperator(AudioStackJobOperator):
         self._request: EncodeRequest | None = None
 
     def validate(self, context: Context) -> None:
+        from airflow_provider_audio.client.files import destination_problems
+        from airflow_provider_audio.exceptions import AudioInputError
         from airflow_provider_audio.models.audiostack_classic import parse_encode
+
+        if self.output_path is not None:
+            problems = destination_problems(self.output_path, "output_path")
+            if problems:
+                raise AudioInputError(f"{type(self).__name__} arguments", problems)
 
         fields = {"loudnessPreset": self.loudness_preset, "public": self.public}
         body = {"productionId": self.production_id, "preset": self.preset}

@@ -62,6 +62,14 @@ class AudioStackBatchBuildOperator(AudioStackJobOperator):
     def validate(self, context: Context) -> None:
         from airflow_provider_audio.models.audioform import parse_audioform
 
+        if not isinstance(self.items, Mapping | list):
+            raise AudioInputError(
+                "batch",
+                [
+                    f"items: got a {type(self.items).__name__} ({self.items!r:.60}); give "
+                    '{name: audioform} or a list of {"name": ..., "audioform": ...}'
+                ],
+            )
         pairs = (
             list(self.items.items())
             if isinstance(self.items, Mapping)

@@ -58,8 +58,9 @@ class Case:
 
     :param name: a short id.
     :param operator: the operator's dotted class path.
-    :param kwargs: its arguments (``SAMPLE_WAV``/``EMPTY_FILE``/``MISSING_FILE``/``TEXT_FILE``
-        placeholders are replaced by real paths).
+    :param kwargs: its arguments (``SAMPLE_WAV``/``EMPTY_FILE``/``MISSING_FILE``/``TEXT_FILE``/
+        ``UNDER_A_FILE`` (a path under an existing file)/``OUTPUT_FILE`` placeholders are replaced by
+        real paths).
     :param expected: text the error must contain (the field, and allowed values where fixed).
     :param when: ``construct`` (fails when the DAG is parsed) or ``execute`` (fails at run time,
         after rendering, before any call).
@@ -401,5 +402,35 @@ CASES: list[Case] = [
         GENERATE,
         {"prompt": "rain", "steps": 1001},
         "steps: Input should be less than or equal to 1000",
+    ),
+    Case(
+        "aiml-start-past-total",
+        GENERATE,
+        {"prompt": "rain", "seconds_start": 40, "seconds_total": 10},
+        "seconds_start: 40 must be less than seconds_total (10)",
+    ),
+    Case(
+        "aiml-output-under-a-file",
+        GENERATE,
+        {"prompt": "rain", "output_path": "UNDER_A_FILE"},
+        "which is a file, not a folder",
+    ),
+    Case(
+        "audioform-output-under-a-file",
+        AUDIOFORM,
+        {"audioform": audioform(), "output_path": "UNDER_A_FILE"},
+        "which is a file, not a folder",
+    ),
+    Case(
+        "preview-voice-none",
+        PREVIEW,
+        {"voice_id": "None", "output_path": "OUTPUT_FILE"},
+        "voice_id: 'None'; the id of an AudioPod voice is needed",
+    ),
+    Case(
+        "batch-items-a-string",
+        BATCH,
+        {"items": "ep-1"},
+        "items: got a str ('ep-1'); give {name: audioform} or a list of",
     ),
 ]

@@ -46,6 +46,11 @@ def materialise(value: Any, tmp_path: Path) -> Any:
         return str(tmp_path / "notes.mp3")
     if value == "MISSING_FILE":
         return str(tmp_path / "missing.wav")
+    if value == "UNDER_A_FILE":
+        (tmp_path / "notes.txt").write_text("a file, not a folder")
+        return str(tmp_path / "notes.txt" / "audio.wav")
+    if value == "OUTPUT_FILE":
+        return str(tmp_path / "out" / "audio.mp3")
     if value == "NAIVE_DATETIME":
         return datetime(2030, 1, 1)
     return value
