@@ -8,6 +8,7 @@ Delivery URLs are public CDN links: no API key is ever sent to them.
 
 from __future__ import annotations
 
+import io
 import os
 import uuid
 import wave
@@ -185,14 +186,31 @@ def error_for_file_response(*, service: str, method: str, route: str, response: 
     )
 
 
+# Enough of a WAV file to hold its header (RIFF, fmt, the odd LIST chunk, the data chunk's size).
+WAV_HEAD_BYTES = 64 * 1024
+
+
 def wav_duration_seconds(path: Any) -> float | None:
     """
     The duration of a WAV file at ``path`` (a local path or an ``ObjectStoragePath``).
 
     :return: seconds, or ``None`` when the file is not a WAV file.
     """
+    with path.open("rb") as handle:
+        return _wav_duration(handle)
+
+
+def wav_duration_in_head(head: bytes) -> float | None:
+    """
+    The duration a WAV file's header announces, from its first bytes only (see
+    :data:`WAV_HEAD_BYTES`); ``None`` when they are not a WAV header.
+    """
+    return _wav_duration(io.BytesIO(head))
+
+
+def _wav_duration(stream: Any) -> float | None:
     try:
-        with path.open("rb") as handle, wave.open(handle, "rb") as reader:
+        with wave.open(stream, "rb") as reader:
             frames = reader.getnframes()
             rate = reader.getframerate()
     except (wave.Error, EOFError):

@@ -200,15 +200,13 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
         return FileSource(self.source)
 
     def source_duration(self, source: UploadSource) -> float | None:
-        """The audio's duration, for the cost guard: given, or read from a WAV header."""
-        from airflow_provider_audio.client.files import wav_duration_seconds
-        from airflow_provider_audio.upload.sources import FileSource
+        """The audio's duration, for the cost guard: given, or read from the source's WAV header
+        (the first bytes only: a small ranged GET for a file served over HTTP)."""
+        from airflow_provider_audio.client.files import WAV_HEAD_BYTES, wav_duration_in_head
 
         if self.duration_seconds is not None:
             return float(self.duration_seconds)
-        if isinstance(source, FileSource):
-            return wav_duration_seconds(source.path)
-        return None
+        return wav_duration_in_head(source.read_head(WAV_HEAD_BYTES))
 
     def validate(self, context: Context) -> None:
         self._request = self.create_request()

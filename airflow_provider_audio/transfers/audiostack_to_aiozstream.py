@@ -90,6 +90,6 @@ class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
         )
 
     def source_duration(self, source: UploadSource) -> float | None:
-        if self.duration_seconds is not None:
-            return float(self.duration_seconds)
-        return self._delivered_duration
+        if self.duration_seconds is None and self._delivered_duration is not None:
+            return self._delivered_duration
+        return super().source_duration(source)

@@ -41,6 +41,10 @@ class UploadSource(Protocol):
         """A context manager yielding a :class:`Readable` positioned at ``offset``."""
         ...
 
+    def read_head(self, count: int) -> bytes:
+        """The first ``count`` bytes (fewer when the source is shorter), read alone."""
+        ...
+
 
 class FileSource:
     """
@@ -69,6 +73,11 @@ class FileSource:
         with self.path.open("rb") as handle:
             handle.seek(offset)
             yield handle
+
+    def read_head(self, count: int) -> bytes:
+        with self.path.open("rb") as handle:
+            head: bytes = handle.read(count)
+        return head
 
 
 class HttpSource:
@@ -114,17 +123,17 @@ class HttpSource:
     def __repr__(self) -> str:
         return f"HttpSource({self.name!r}, size={self.size})"
 
-    def _get(self, offset: int) -> requests.Response:
+    def _get(self, offset: int, last: int | None = None) -> requests.Response:
         # Reading a delivered file is a GET: safe to send again after a lost answer.
         retrying = Retrying(**retry_arguments(self.retry_policy, resend_after_loss=True))
-        response: requests.Response = retrying(self._get_once, offset)
+        response: requests.Response = retrying(self._get_once, offset, last)
         return response
 
-    def _get_once(self, offset: int) -> requests.Response:
+    def _get_once(self, offset: int, last: int | None) -> requests.Response:
         # The raw stream is read as is: ask for the file's own bytes, never a gzip'd transfer.
         headers = {"Accept-Encoding": "identity"}
-        if offset:
-            headers["Range"] = f"bytes={offset}-"
+        if offset or last is not None:
+            headers["Range"] = f"bytes={offset}-{'' if last is None else last}"
         try:
             response = self.session.get(
                 self.url, headers=headers, stream=True, timeout=(self.timeouts.connect, self.timeouts.read)
@@ -154,6 +163,12 @@ class HttpSource:
             status=None,
             api_message=message,
         )
+
+    def read_head(self, count: int) -> bytes:
+        """The first ``count`` bytes through a ranged GET (a server that ignores ranges is cut off)."""
+        with self._get(0, count - 1) as response:
+            head: bytes = response.raw.read(count)
+        return head
 
     @contextmanager
     def open_at(self, offset: int) -> Iterator[Readable]:

@@ -236,6 +236,39 @@ def test_audiostack_build_streams_into_aioz_parts(
     assert len(stored["parts"]) == math.ceil(len(delivered) / MIN_PART_SIZE)
 
 
+def test_the_cost_guard_reads_a_delivered_wav_s_duration_from_its_header(
+    airflow_db: Path, sandbox_connections: SandboxServer, run_operator: OperatorRunner
+) -> None:
+    # Given a delivery URL only (no build result, so no reported duration), the guard reads the
+    # duration from the WAV header of a small ranged GET, instead of refusing the upload.
+    from airflow_provider_audio.client.routes.audiostack import BuildState
+    from airflow_provider_audio.hooks.audiostack import AudioStackHook
+
+    audioform = {
+        "header": {"version": "1"},
+        "assets": {
+            "speech": {"type": "tts", "text": "A short bulletin read for the guard.", "voice": "sara"}
+        },
+        "production": {"arrangement": {"sections": [{"layers": [{"clips": [{"assetRef": "speech"}]}]}]}},
+        "delivery": {"encoderPreset": "wav"},
+    }
+    hook = AudioStackHook()
+    audioform_id = hook.submit_audioform(audioform).audioform_id
+    status = hook.get_audioform(audioform_id)
+    while status.state is BuildState.BUILDING:
+        status = hook.get_audioform(audioform_id)
+    assert status.uri
+    kwargs = {"audio_uri": status.uri, "title": "Guarded", "poll_interval": 0.2, "max_price": 100.0}
+    run = run_operator(
+        kwargs,
+        operator="airflow_provider_audio.transfers.audiostack_to_aiozstream.AudioStackToAiozStreamOperator",
+    )
+    assert run.state == "success"
+    stats = sandbox_stats(sandbox_connections)
+    assert stats["requests"]["GET /aiozstream/api/media/cost"] == 1
+    assert stats["aioz"]["created"] == 1
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [

@@ -65,3 +65,20 @@ def test_a_missing_source_is_not_retried(requests_mock: rm.Mocker) -> None:
     ):
         HttpSource(URL, service="audiostack", retry_policy=QUICK)
     assert requests_mock.call_count == 1
+
+
+def test_the_head_is_read_with_a_ranged_get_of_those_bytes_only(requests_mock: rm.Mocker) -> None:
+    requests_mock.get(
+        URL,
+        [
+            whole(),
+            {
+                "status_code": 206,
+                "content": PAYLOAD[:16],
+                "headers": {"Content-Range": f"bytes 0-15/{len(PAYLOAD)}", "Content-Length": "16"},
+            },
+        ],
+    )
+    source = HttpSource(URL, service="audiostack", retry_policy=QUICK)
+    assert source.read_head(16) == PAYLOAD[:16]
+    assert requests_mock.last_request.headers["Range"] == "bytes=0-15"
