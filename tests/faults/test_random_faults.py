@@ -15,7 +15,7 @@ import pytest
 from audio_sandbox.core.server import SandboxServer
 from audio_sandbox.core.settings import Settings
 
-from tests.conftest import SANDBOX_KEY
+from tests.conftest import SANDBOX_AIOZ_PUBLIC_KEY, SANDBOX_KEY, sandbox_connection
 from tests.faults.helpers import (
     QUICK_TIMERS,
     FaultSandbox,
@@ -37,10 +37,16 @@ ARTICLES = 3
 @pytest.fixture
 def seeded(airflow_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FaultSandbox]:
     """A sandbox of this test's own, fault dice seeded, 429s asking for half a second."""
-    settings = Settings(port=0).replace(api_key=SANDBOX_KEY, seed=SEED, retry_after=0.5, **QUICK_TIMERS)
+    settings = Settings(port=0).replace(
+        api_key=SANDBOX_KEY,
+        aioz_public_key=SANDBOX_AIOZ_PUBLIC_KEY,
+        seed=SEED,
+        retry_after=0.5,
+        **QUICK_TIMERS,
+    )
     with SandboxServer(settings) as server:
         for service in ("audiostack", "aiozstream", "audiopod", "aimlapi"):
-            connection = {"conn_type": service, "host": server.service_url(service), "password": SANDBOX_KEY}
+            connection = sandbox_connection(service, server.service_url(service))
             monkeypatch.setenv(f"AIRFLOW_CONN_{service.upper()}_DEFAULT", json.dumps(connection))
         monkeypatch.setenv("AUDIO_STORAGE_URL", f"file://{tmp_path}/storage")
         monkeypatch.setenv("AUDIO_POLL_SECONDS", "0.3")
