@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk import AssetAlias, TaskGroup, XComArg, task
+from airflow.sdk import AssetAlias, TaskGroup, XComArg, task, task_group
 
 from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
 from airflow_provider_audio.operators.aiozstream import AiozStreamUpdateMediaOperator
@@ -46,90 +46,90 @@ def unpublished(articles: list[dict[str, Any]], conn_id: str = AIOZSTREAM_CONN_I
 
 
 @task
-def narrations(
-    articles: list[dict[str, Any]], voice: str, sound_template: str, loudness: str
-) -> list[dict[str, Any]]:
-    """One audioform per article."""
-    return [
-        article_audioform(
-            Article(**article), voice=voice, sound_template=sound_template, loudness_preset=loudness
-        )
-        for article in articles
-    ]
+def narration(article: dict[str, Any], voice: str, sound_template: str, loudness: str) -> dict[str, Any]:
+    """The article's audioform."""
+    return article_audioform(
+        Article(**article), voice=voice, sound_template=sound_template, loudness_preset=loudness
+    )
 
 
-@task
-def stream_requests(articles: list[dict[str, Any]], builds: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Arguments of one AudioStack -> AIOZ transfer per built article."""
-    return [
-        {
-            "audioform_id": build["audioform_id"],
+@task(multiple_outputs=True)
+def stream_request(article: dict[str, Any]) -> dict[str, Any]:
+    """The AudioStack -> AIOZ transfer's title and metadata for the article."""
+    return {"title": article["title"], "metadata": {ARTICLE_KEY: article["id"]}}
+
+
+@task(multiple_outputs=True)
+def publish_request(article: dict[str, Any]) -> dict[str, Any]:
+    """The publish (media update) changes for the article."""
+    return {
+        "changes": {
             "title": article["title"],
-            "metadata": {ARTICLE_KEY: article["id"]},
-        }
-        for article, build in zip(articles, builds, strict=True)
-    ]
+            "description": article["body"][:DESCRIPTION_CHARS],
+            "tags": article.get("tags") or [],
+            "metadata": {ARTICLE_KEY: article["id"], "author": article.get("author", "")},
+            "is_public": True,
+        },
+    }
 
 
-@task
-def publish_requests(
-    articles: list[dict[str, Any]], streamed: Sequence[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Arguments of one publish (media update) per streamed article."""
-    return [
-        {
-            "media_id": media["media_id"],
-            "changes": {
-                "title": article["title"],
-                "description": article["body"][:DESCRIPTION_CHARS],
-                "tags": article.get("tags") or [],
-                "metadata": {ARTICLE_KEY: article["id"], "author": article.get("author", "")},
-                "is_public": True,
-            },
-        }
-        for article, media in zip(articles, streamed, strict=True)
-    ]
+def remember_failure(context: Any) -> None:
+    """on_failure_callback of an article's steps: keep why it failed for the run's report."""
+    error = context.get("exception")
+    context["ti"].xcom_push(key="failure", value=f"{type(error).__name__}: {error}"[:500])
 
 
-# A run with nothing new maps every step over zero articles (all skipped): still record and report.
-@task(outlets=[PUBLISHED_EPISODES], trigger_rule="none_failed")
-def record_episodes(
-    articles: list[dict[str, Any]], published: Sequence[dict[str, Any]], outlet_events: Any = None
-) -> list[dict[str, Any]]:
-    """An Asset event per published episode, and the rows of the final table."""
+# Runs whether the article's chain succeeded or not: one bad article costs only itself.
+@task(outlets=[PUBLISHED_EPISODES], trigger_rule="all_done")
+def outcome(article: dict[str, Any], outlet_events: Any = None, ti: Any = None) -> dict[str, Any]:
+    """The article's row: published (with an Asset event) or failed (at which step, and why)."""
     from airflow.sdk import Asset
 
-    rows: list[dict[str, Any]] = []
-    for article, media in zip(articles, published or [], strict=True):
+    group = ti.task_id.rpartition(".")[0]
+    media = ti.xcom_pull(task_ids=f"{group}.publish_media", map_indexes=ti.map_index)
+    if media:
         asset = Asset(name=f"episode-{article['id']}", uri=f"aiozstream://media/{media['media_id']}")
         outlet_events[PUBLISHED_EPISODES].add(
             asset, extra={ARTICLE_KEY: article["id"], "hls_url": media["hls_url"]}
         )
-        rows.append(
-            {
-                "article": article["id"],
-                "duration_seconds": media.get("duration_seconds"),
-                "hls_url": media.get("hls_url"),
-                "player_url": media.get("hls_player_url") or media.get("dash_player_url"),
-            }
-        )
-    return rows
+        return {
+            "article": article["id"],
+            "duration_seconds": media.get("duration_seconds"),
+            "hls_url": media.get("hls_url"),
+            "player_url": media.get("hls_player_url") or media.get("dash_player_url"),
+        }
+    for step in ("build_audio", "stream_audio", "publish_media"):
+        failure = ti.xcom_pull(task_ids=f"{group}.{step}", key="failure", map_indexes=ti.map_index)
+        if failure:
+            return {"article": article["id"], "failed": f"{step}: {failure}"}
+    return {"article": article["id"], "failed": "an upstream step did not run (see the run's task states)"}
 
 
-@task(trigger_rule="none_failed")
-def report(rows: list[dict[str, Any]]) -> str:
-    """Print the published episodes as a table."""
+@task(trigger_rule="all_done")
+def report(outcomes: Sequence[dict[str, Any]] | dict[str, Any] | None) -> str:
+    """Print the published episodes as a table, then each article that failed and why."""
+    # The rows of a mapped task group: Airflow hands a run of one article its row alone.
+    rows = [outcomes] if isinstance(outcomes, dict) else list(outcomes or [])
     header = f"{'article':<34} {'duration':>9}  {'HLS URL':<70} player URL"
     lines = [header, "-" * len(header)]
-    for row in rows:
+    published = [row for row in rows if "failed" not in row]
+    failed = [row for row in rows if "failed" in row]
+    for row in published:
         duration = f"{row['duration_seconds']:.1f} s" if row.get("duration_seconds") else "-"
         lines.append(
             f"{row['article']:<34} {duration:>9}  {row['hls_url'] or '-':<70} {row['player_url'] or '-'}"
         )
     if not rows:
         lines.append("(nothing new to publish)")
+    if failed:
+        lines.append(f"{len(failed)} article(s) failed:")
+        lines.extend(f"  {row['article']}: {row['failed']}" for row in failed)
     table = "\n".join(lines)
     print(table)
+    if failed:
+        raise RuntimeError(
+            f"{len(failed)} of {len(rows)} article(s) failed; the others were published:\n{table}"
+        )
     return table
 
 
@@ -148,22 +148,42 @@ def publish_articles(
     :return: the final report's output (the table as text).
     """
     interval = poll_interval if poll_interval is not None else poll_seconds()
-    with TaskGroup("publish"):
-        todo = unpublished(articles)
-        builds = AudioStackBuildAudioformOperator.partial(
-            task_id="build_audio", poll_interval=interval, deferrable=True
-        ).expand(audioform=narrations(todo, voice, sound_template, loudness))
-        transfer_options: dict[str, Any] = {"part_size": part_size} if part_size else {}
-        streamed = AudioStackToAiozStreamOperator.partial(
+    transfer_options: dict[str, Any] = {"part_size": part_size} if part_size else {}
+
+    # Airflow types a group function's return as None or a DAGNode; the XComArg it returns here is
+    # what .expand() hands on (the article's row), as Airflow's own examples do.
+    @task_group(group_id="article")  # type: ignore[type-var]
+    def publish_one(article: dict[str, Any]) -> XComArg:
+        build = AudioStackBuildAudioformOperator(
+            task_id="build_audio",
+            audioform=narration(article, voice, sound_template, loudness),
+            poll_interval=interval,
+            deferrable=True,
+            on_failure_callback=remember_failure,
+        )
+        transfer = stream_request(article)
+        streamed = AudioStackToAiozStreamOperator(
             task_id="stream_audio",
+            audioform_id=build.output["audioform_id"],
+            title=transfer["title"],
+            metadata=transfer["metadata"],
             reuse_key=ARTICLE_KEY,
             is_public=False,
             poll_interval=interval,
             deferrable=True,
+            on_failure_callback=remember_failure,
             **transfer_options,
-        ).expand_kwargs(stream_requests(todo, builds.output))
-        published = AiozStreamUpdateMediaOperator.partial(task_id="publish_media").expand_kwargs(
-            publish_requests(todo, streamed.output)
         )
-        rows = record_episodes(todo, published.output)
+        published = AiozStreamUpdateMediaOperator(
+            task_id="publish_media",
+            media_id=streamed.output["media_id"],
+            changes=publish_request(article)["changes"],
+            on_failure_callback=remember_failure,
+        )
+        row = outcome(article)
+        published >> row
+        return row
+
+    with TaskGroup("publish"):
+        rows = publish_one.expand(article=unpublished(articles))
         return report(rows)

@@ -202,6 +202,13 @@ class RetryLog(logging.Handler):
 # -- running DAGs -------------------------------------------------------------------------------
 
 
+def _callbacks(given: Any) -> list[Any]:
+    """A task's callbacks as a list (Airflow takes one callable, a list, or None)."""
+    if given is None:
+        return []
+    return list(given) if isinstance(given, list | tuple) else [given]
+
+
 class TaskErrors:
     """
     The exceptions tasks failed with (each try, retried or final), as ``"Type: message"`` lines.
@@ -221,10 +228,10 @@ class TaskErrors:
         )
 
     def watch(self, dag: Any) -> Any:
-        """Record every task's failures and retries; return ``dag``."""
+        """Record every task's failures and retries, beside the DAG's own callbacks; return ``dag``."""
         for task in dag.tasks:
-            task.on_failure_callback = [self]
-            task.on_retry_callback = [self]
+            task.on_failure_callback = [*_callbacks(task.on_failure_callback), self]
+            task.on_retry_callback = [*_callbacks(task.on_retry_callback), self]
         return dag
 
     def named(self, *fragments: str) -> str:
@@ -377,8 +384,8 @@ def assert_published_as_delivered(sandbox: FaultSandbox, run: Any, articles: int
     Every article's AIOZ media holds exactly the bytes AudioStack delivered for it: same MD5, same
     size, parts 1..n once each, transcoded; and the delivered file itself is a whole WAV.
     """
-    builds = xcoms_of(run, "publish.build_audio")
-    streamed = xcoms_of(run, "publish.stream_audio")
+    builds = xcoms_of(run, "publish.article.build_audio")
+    streamed = xcoms_of(run, "publish.article.stream_audio")
     assert len(builds) == len(streamed) == articles, (builds, streamed)
     media = []
     for build, published in zip(builds, streamed, strict=True):

@@ -7,6 +7,7 @@ no remote job was submitted twice, and no published media differs from the file 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from dags_examples.articles import SAMPLE_ARTICLES
 from tests.faults.helpers import (
     ASKED_WAIT,
     COMPLETE,
@@ -51,8 +53,8 @@ from tests.faults.helpers import (
 )
 
 PIPELINE = "article_to_stream"
-BUILD = "publish.build_audio"
-STREAM = "publish.stream_audio"
+BUILD = "publish.article.build_audio"
+STREAM = "publish.article.stream_audio"
 
 
 def run_pipeline(feed: Path, errors: TaskErrors, retries: int = 0, **conf: Any) -> Any:
@@ -237,6 +239,31 @@ def test_a_truncated_size_probe_of_the_delivery_never_publishes_a_partial_media(
     # the first try's media (created, never completed) was removed by the retry through reuse_key
     assert_created(stats, audioforms=1, aioz=2, aioz_completed=1)
     assert stats["aioz"]["deleted"] == 1
+
+
+def test_one_failing_article_costs_only_itself(
+    faults: FaultSandbox, tmp_path: Path, errors: TaskErrors
+) -> None:
+    # Three articles, the middle one unreadable (an empty body is refused before its build is paid
+    # for): the other two are built, streamed and published, and the run's report names the one
+    # that failed, at which step and why.
+    feed = tmp_path / "three"
+    feed.mkdir()
+    for source in sorted(SAMPLE_ARTICLES.glob("*.json")):
+        (feed / source.name).write_text(source.read_text())
+    broken = json.loads((feed / "2026-11-18-harbour-lights.json").read_text())
+    (feed / "2026-11-18-harbour-lights.json").write_text(json.dumps({**broken, "body": ""}))
+
+    run = run_pipeline(feed, errors)
+
+    assert run.state == "failed"
+    assert assert_published_as_delivered(faults, run, articles=2)
+    assert_created(faults.stats(), audioforms=2, aioz=2, aioz_completed=2)
+    errors.named(
+        "publish.report",
+        "1 of 3 article(s) failed",
+        "harbour-lights-2026-11-18: build_audio: AudioInputError",
+    )
 
 
 # -- unrecoverable: the task fails with a clear error, and nothing is sent twice -----------------
