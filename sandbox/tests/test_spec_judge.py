@@ -150,3 +150,27 @@ def test_a_body_too_large_to_keep_is_passed_through_unjudged(spec_dir: Path) -> 
     assert (send(app, "POST", "/aiozstream/api/media/create", json=big)).status_code == 200
     assert judge.verdicts.bodies_unjudged == {"aiozstream": 1}
     assert judge.verdicts.violation_count == 0
+
+
+def test_a_sandbox_started_with_judge_specs_judges_its_traffic_and_reports_it(spec_dir: Path) -> None:
+    import requests
+    from audio_sandbox import SandboxServer
+
+    with SandboxServer(api_key="judge-key", judge_specs=str(spec_dir)) as server:
+        headers = {"Authorization": "Bearer judge-key"}
+        requests.get(f"{server.service_url('aimlapi')}/v2/generate/audio", headers=headers, timeout=10)
+        report = requests.get(f"{server.base_url}/_sandbox/spec-judge", timeout=10).json()
+    assert report["checked"] == {"aimlapi": 1}
+    # no generation_id: the request is off the tiny spec, whatever the sandbox answered
+    assert report["violation_count"] >= 1
+    assert any("generation_id" in violation for violation in report["violations"]), report
+
+
+def test_without_judge_specs_the_report_route_says_so() -> None:
+    import requests
+    from audio_sandbox import SandboxServer
+
+    with SandboxServer() as server:
+        answer = requests.get(f"{server.base_url}/_sandbox/spec-judge", timeout=10)
+    assert answer.status_code == 404
+    assert "--judge-specs" in answer.json()["detail"]

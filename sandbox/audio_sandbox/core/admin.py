@@ -101,6 +101,18 @@ async def patch_settings(request: Request) -> JSONResponse | dict[str, Any]:
         return _unprocessable(str(exc))
 
 
+@router.get("/spec-judge", response_model=None)
+async def spec_judge(request: Request) -> dict[str, Any] | JSONResponse:
+    """
+    What the vendors' specs found since the sandbox started (``--judge-specs``): exchanges checked
+    per service, bodies not judged, routes the specs do not describe, and the violations.
+    """
+    judge = state_of(request).spec_judge
+    if judge is None:
+        return JSONResponse({"detail": "the sandbox was started without --judge-specs"}, status_code=404)
+    return judge.report()
+
+
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, Any]:
     """

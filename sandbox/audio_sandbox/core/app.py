@@ -30,6 +30,7 @@ from audio_sandbox.core.errors import (
 from audio_sandbox.core.faults import FaultMiddleware
 from audio_sandbox.core.ratelimit import RateLimitMiddleware
 from audio_sandbox.core.settings import Settings
+from audio_sandbox.core.spec_judge import SpecJudgeMiddleware
 from audio_sandbox.core.state import SandboxState, request_id_of
 
 
@@ -101,6 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    if state.spec_judge is not None:
+        # Added first = innermost: it judges what the routes answer, not the injected faults.
+        app.add_middleware(SpecJudgeMiddleware, judge=state.spec_judge)
     # Added last = outermost: the context middleware sees (and counts) faulted requests too; a
     # faulted request never reaches the rate limiter, so it uses up no allowance.
     app.add_middleware(RateLimitMiddleware, limiter=state.rate_limiter, settings=lambda: state.settings)

@@ -90,6 +90,10 @@ class Settings:
     :param log_level: uvicorn log level.
     :param data_dir: where uploaded AIOZ media are assembled; ``None`` uses a temporary directory
         removed when the server stops.
+    :param judge_specs: a folder of the vendors' OpenAPI specs (``aiozstream-openapi.yaml``,
+        ``aimlapi-stable-audio.json``, ``aimlapi-audio-fetch.json``): every AIOZ Stream and AIML API
+        exchange is checked against them and the violations are kept for ``GET /_sandbox/spec-judge``
+        (needs the ``judge`` extra); ``None`` judges nothing.
     :param transcode_seconds: how long an AIOZ media stays ``transcoding`` after its upload completes.
     :param aioz_balance: the AIOZ account balance in USD, compared with transcoding prices.
     :param aioz_upload_limit: AIOZ part uploads allowed per rate window; 0 turns the limit off.
@@ -124,6 +128,7 @@ class Settings:
     words_per_minute: float = 160.0
     log_level: str = "warning"
     data_dir: str | None = None
+    judge_specs: str | None = None
     transcode_seconds: float = 3.0
     aioz_balance: float = 10.0
     aioz_upload_limit: int = 0
@@ -231,6 +236,8 @@ def _aioz_problems(settings: Settings) -> list[str]:
             "aioz_access_token must be a JWT (header.payload.signature, base64url) other than the "
             "secret key (api_key)"
         )
+    if settings.judge_specs is not None and not os.path.isdir(settings.judge_specs):
+        problems.append(f"judge_specs must name a folder of spec files, got {settings.judge_specs!r}")
     if settings.data_dir is not None and (
         not settings.data_dir or (os.path.exists(settings.data_dir) and not os.path.isdir(settings.data_dir))
     ):
@@ -363,6 +370,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "words_per_minute": float,
     "log_level": str.lower,
     "data_dir": _optional_path,
+    "judge_specs": _optional_path,
     "transcode_seconds": float,
     "aioz_balance": float,
     "aioz_upload_limit": int,
@@ -403,6 +411,10 @@ _HELP: dict[str, str] = {
     "data_dir": (
         "directory where uploaded AIOZ media are assembled, created if missing "
         "(default: a temporary directory removed when the sandbox stops)"
+    ),
+    "judge_specs": (
+        "folder of the vendors' OpenAPI specs; every AIOZ Stream and AIML API exchange is checked "
+        "against them, violations at GET /_sandbox/spec-judge (default: none)"
     ),
     "transcode_seconds": "seconds an AIOZ media stays transcoding after its upload completes (default 3.0)",
     "aioz_balance": "AIOZ account balance in USD that transcoding prices are checked against (default 10.0)",

@@ -57,9 +57,9 @@ class Verdicts:
     :param checked: exchanges judged, per service.
     :param bodies_unjudged: exchanges whose request or answer body was not judged (too large, or a
         request body the route did not read), per service.
-    :param undescribed: ``METHOD path-template`` routes the sandbox served that the spec does not
-        describe (routes known from the vendor's documentation only, such as AIOZ's HLS playlist),
-        with how often.
+    :param undescribed: routes (``service METHOD path-template``) and answer statuses
+        (``... -> 404``) the spec does not describe, with how often: routes known from the vendor's
+        documentation only (AIOZ's HLS playlist), statuses the spec leaves out (a 401, a 404).
     :param violations: one line per violation: ``service METHOD path: request|answer STATUS: reason``.
     :param violation_count: every violation, also those past the kept ones.
     """
@@ -110,14 +110,17 @@ class SpecJudge:
     """
 
     def __init__(self, spec_dir: Path) -> None:
-        from openapi_core import OpenAPI
+        from openapi_core import Config, OpenAPI
 
+        # The specs are judged as the vendors publish them, not for their own form: AIML API's
+        # fragments leave out the "description" OpenAPI requires of a response.
+        config = Config(spec_validator_cls=None)
         self._lock = threading.Lock()
         self.verdicts = Verdicts()
         self._apis: dict[str, tuple[JudgedService, Any]] = {}
         for service in JUDGED_SERVICES:
             specs = [_load(spec_dir / name) for name in service.spec_files]
-            api = OpenAPI.from_dict(_merged(specs, f"http://sandbox{service.prefix}"))
+            api = OpenAPI.from_dict(_merged(specs, f"http://sandbox{service.prefix}"), config=config)
             self._apis[service.prefix] = (service, api)
 
     def service_for(self, path: str) -> JudgedService | None:
@@ -127,10 +130,10 @@ class SpecJudge:
                 return service
         return None
 
-    def reset(self) -> None:
-        """Forget every verdict (with the sandbox's reset)."""
+    def report(self) -> dict[str, Any]:
+        """The verdicts so far, as the admin route answers them."""
         with self._lock:
-            self.verdicts = Verdicts()
+            return self.verdicts.as_json()
 
     def judge(self, exchange: Exchange) -> None:
         """Check one exchange; record it and its violations."""
@@ -152,6 +155,7 @@ class SpecJudge:
                 self.verdicts.undescribed[key] = self.verdicts.undescribed.get(key, 0) + 1
             return
         found: list[str] = []
+        undescribed: list[str] = []
         if exchange.request_body is not None:
             found += [f"request: {_reason(error)}" for error in api.iter_request_errors(request)]
         if exchange.response_body is not None:
@@ -161,12 +165,20 @@ class SpecJudge:
                 headers=exchange.response_headers,
                 content_type=exchange.response_headers.get("content-type", "application/json"),
             )
-            found += [
-                f"answer {exchange.status}: {_reason(error)}"
-                for error in api.iter_response_errors(request, response)
-            ]
+            from openapi_core.templating.responses.exceptions import ResponseNotFound
+
+            for error in api.iter_response_errors(request, response):
+                if isinstance(error, ResponseNotFound):
+                    # A status the spec does not list (a 401, a 404): counted apart, like a route.
+                    undescribed.append(
+                        f"{service.name} {exchange.method} {exchange.route} -> {exchange.status}"
+                    )
+                else:
+                    found.append(f"answer {exchange.status}: {_reason(error)}")
         with self._lock:
             verdicts = self.verdicts
+            for key in undescribed:
+                verdicts.undescribed[key] = verdicts.undescribed.get(key, 0) + 1
             if exchange.request_body is None or exchange.response_body is None:
                 verdicts.bodies_unjudged[service.name] = verdicts.bodies_unjudged.get(service.name, 0) + 1
             verdicts.checked[service.name] = verdicts.checked.get(service.name, 0) + 1
@@ -188,16 +200,20 @@ class SpecJudge:
 
 
 def _reason(error: BaseException) -> str:
-    """An error and the causes under it, on one line (openapi-core nests the schema errors)."""
-    parts: list[str] = []
+    """
+    Why an exchange is off its spec, on one line: the schema errors openapi-core nests under its
+    error (``data/tags: None is not of type 'array'``), else the error's own first words.
+    """
+    schema_errors: list[str] = []
     for item in _causes(error):
-        text = str(item).strip().replace("\n", " ")
-        if text and text not in parts:
-            parts.append(text)
         for schema_error in getattr(item, "schema_errors", ()) or ():
             path = "/".join(str(step) for step in getattr(schema_error, "path", ()))
-            parts.append(f"{path or '(body)'}: {getattr(schema_error, 'message', schema_error)}")
-    return "; ".join(parts)[:1000]
+            line = f"{path or '(body)'}: {getattr(schema_error, 'message', schema_error)}"
+            if line not in schema_errors:
+                schema_errors.append(line)
+    if schema_errors:
+        return "; ".join(schema_errors)[:1000]
+    return "; ".join(str(item).strip().replace("\n", " ")[:200] for item in _causes(error))[:1000]
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:

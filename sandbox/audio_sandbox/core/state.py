@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 from starlette.requests import Request
@@ -28,6 +29,7 @@ from audio_sandbox.core.context import request_id_in
 from audio_sandbox.core.faults import FaultInjector
 from audio_sandbox.core.ratelimit import RateLimiter
 from audio_sandbox.core.settings import RUNTIME_KNOBS, Settings, SettingsError, runtime_value
+from audio_sandbox.core.spec_judge import SpecJudge
 
 #: Audioforms rendered at the same time.
 BUILD_WORKERS = 4
@@ -87,6 +89,9 @@ class SandboxState:
         self.aimlapi = GenerationStore(settings.aimlapi_credits, clock)
         #: AIOZ Stream's media and their files.
         self.aioz = AiozStore(settings.data_dir, clock)
+        #: The vendors' specs judging AIOZ Stream and AIML API exchanges (``--judge-specs``); its
+        #: verdicts are the whole run's, a reset keeps them.
+        self.spec_judge = SpecJudge(Path(settings.judge_specs)) if settings.judge_specs else None
         #: AIOZ Stream's rate-limit windows.
         self.rate_limiter = RateLimiter(clock)
         #: AudioStack's batches, briefs, stories, files, scripts, speech, mixes and encodings.
