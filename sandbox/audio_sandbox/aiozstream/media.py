@@ -194,15 +194,16 @@ def media_json(media: Media, base_url: str) -> dict[str, Any]:
         "type": "audio",
         "title": media.title,
         "description": media.description,
-        "metadata": [dict(pair) for pair in media.metadata] if media.metadata is not None else None,
-        "tags": list(media.tags) if media.tags is not None else None,
+        # The spec's arrays are never null: an empty list stands for "none" (player_theme, an
+        # object, is left out while the media has none).
+        "metadata": [dict(pair) for pair in media.metadata or []],
+        "tags": list(media.tags or []),
         "qualities": [
             {"name": quality.resolution, "status": media.quality_status, "type": quality.type}
             for quality in media.qualities
         ],
-        "captions": None,
-        "chapters": None,
-        "player_theme": None,
+        "captions": [],
+        "chapters": [],
         "player_theme_id": media.player_theme_id,
         "duration": media.duration,
         "size": media.size,
