@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -34,7 +35,7 @@ os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"] = json.dumps(
     ]
 )
 
-from typing import TYPE_CHECKING  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -44,8 +45,11 @@ if TYPE_CHECKING:
 SANDBOX_KEY = "sandbox-test-key-7f3a9c"
 #: The AIOZ Stream public key the secret key ``SANDBOX_KEY`` goes with.
 SANDBOX_AIOZ_PUBLIC_KEY = "sandbox-test-public-2b8e"
-#: Headers of a direct AIOZ Stream request to the session sandbox (its documented key pair headers).
-SANDBOX_AIOZ_HEADERS = {"stream-public-key": SANDBOX_AIOZ_PUBLIC_KEY, "stream-secret-key": SANDBOX_KEY}
+#: Headers of a direct AIOZ Stream request to the session sandbox: HTTP Basic public:secret, as the
+#: spec declares it (the spec judge checks these requests too).
+SANDBOX_AIOZ_HEADERS = {
+    "Authorization": "Basic " + base64.b64encode(f"{SANDBOX_AIOZ_PUBLIC_KEY}:{SANDBOX_KEY}".encode()).decode()
+}
 #: An AIOZ Stream access token (a JWT) the session sandbox accepts as ``Authorization: Bearer``.
 SANDBOX_AIOZ_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzYW5kYm94LXRlc3QifQ.dGVzdC1zaWduYXR1cmU"
 
@@ -82,13 +86,45 @@ def sandbox() -> Iterator[SandboxServer]:
     """The offline emulator of the four services, on 127.0.0.1, for the whole session."""
     from audio_sandbox.core.server import SandboxServer
 
+    from tests.spec_judging import SPECS
+
     with SandboxServer(
         api_key=SANDBOX_KEY,
         aioz_public_key=SANDBOX_AIOZ_PUBLIC_KEY,
         aioz_access_token=SANDBOX_AIOZ_TOKEN,
         build_seconds=0.5,
+        judge_specs=str(SPECS),
     ) as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _judged_by_the_vendor_specs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test whose AIOZ Stream or AIML API traffic with the session sandbox leaves the vendors'
+    specs fails (see ``tests/spec_judging.py``)."""
+    if "sandbox" not in request.fixturenames:
+        yield
+        return
+    from tests.spec_judging import assert_no_new_violations, judge_report
+
+    base_url = request.getfixturevalue("sandbox").base_url
+    before = judge_report(base_url)["violation_count"]
+    yield
+    assert_no_new_violations(base_url, before)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The session's spec-judge totals, for the record."""
+    from tests.spec_judging import write_session_totals
+
+    totals = write_session_totals()
+    if totals["sandboxes"]:
+        checked = ", ".join(f"{count} {service}" for service, count in sorted(totals["checked"].items()))
+        terminalreporter.write_line(
+            f"vendor specs judged {checked} exchanges on {totals['sandboxes']} sandbox(es): "
+            f"{totals['violation_count']} violation(s); routes the specs do not describe: "
+            f"{totals['undescribed'] or 'none'}"
+        )
 
 
 @pytest.fixture

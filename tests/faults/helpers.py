@@ -242,20 +242,25 @@ class TaskErrors:
         raise AssertionError(f"no task error names {fragments}; errors seen: {self.lines}")
 
 
-def load_dag(module: str, retries: int = 0, errors: TaskErrors | None = None) -> Any:
+def load_dag(
+    module: str, retries: int = 0, errors: TaskErrors | None = None, on_lost_submit: str | None = None
+) -> Any:
     """
     A fresh import of an example DAG.
 
     :param retries: give every task that many immediate retries (as ``default_args={"retries": ...}``
         would in a deployment).
     :param errors: collects the tasks' errors.
+    :param on_lost_submit: the job operators' policy for a submit whose answer was lost.
     """
     sys.modules.pop(f"dags_examples.{module}", None)
     dag = importlib.import_module(f"dags_examples.{module}").dag
-    if retries:
-        for task in dag.tasks:
+    for task in dag.tasks:
+        if retries:
             task.retries = retries
             task.retry_delay = timedelta(0)
+        if on_lost_submit is not None and hasattr(task, "on_lost_submit"):
+            task.on_lost_submit = on_lost_submit
     return errors.watch(dag) if errors is not None else dag
 
 

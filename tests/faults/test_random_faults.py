@@ -27,6 +27,7 @@ from tests.faults.helpers import (
     task_states,
     xcoms_of,
 )
+from tests.spec_judging import SPECS, assert_no_new_violations
 
 SEED = 20261117
 RATES = {"fault_5xx_rate": 0.1, "fault_429_rate": 0.05, "fault_drop_rate": 0.05}
@@ -42,6 +43,7 @@ def seeded(airflow_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         aioz_public_key=SANDBOX_AIOZ_PUBLIC_KEY,
         seed=SEED,
         retry_after=0.5,
+        judge_specs=str(SPECS),
         **QUICK_TIMERS,
     )
     with SandboxServer(settings) as server:
@@ -59,7 +61,9 @@ def test_random_faults_across_a_whole_run_publish_every_article_once_and_whole(s
     logger.addHandler(retries)
     seeded.patch(**RATES)
     try:
-        run = load_dag("article_to_stream", retries=3).test()
+        # The sandbox's injected faults never act on the request they hit, so a resent submit
+        # pays once; the created counts below prove it.
+        run = load_dag("article_to_stream", retries=3, on_lost_submit="resubmit").test()
     finally:
         seeded.patch(**NO_FAULTS)  # the checks below read from the sandbox's own routes
         logger.removeHandler(retries)
@@ -75,3 +79,4 @@ def test_random_faults_across_a_whole_run_publish_every_article_once_and_whole(s
     assert_published_as_delivered(seeded, run, articles=ARTICLES)
     assert_no_partial_files(seeded.tmp_path / "storage")
     assert len(xcoms_of(run, "publish.report")[0].splitlines()) == 2 + ARTICLES
+    assert_no_new_violations(seeded.server.base_url, before=0)

@@ -30,6 +30,7 @@ import requests
 from audio_sandbox import SandboxProcess
 
 from tests.conftest import SANDBOX_AIOZ_PUBLIC_KEY, SANDBOX_KEY, sandbox_connection
+from tests.spec_judging import SPECS, assert_no_new_violations
 
 HERE = Path(__file__).resolve().parent
 DAGS_FOLDER = HERE / "dags"
@@ -473,6 +474,7 @@ def start_sandbox(stack: AirflowStack) -> SandboxProcess:
         cwd=stack.home,
         start_timeout=SANDBOX_START_TIMEOUT,
         build_seconds=BUILD_SECONDS,
+        judge_specs=str(SPECS),
     ).start()
 
 
@@ -500,6 +502,8 @@ def running_stack(home: Path, dags_folder: Path = DAGS_FOLDER) -> Iterator[Airfl
         stack.start_triggerer()
         stack.start("dag-processor", [str(AIRFLOW), "dag-processor"])
         yield stack
+        # Every AIOZ Stream and AIML API exchange of the run, checked against the vendors' specs.
+        assert_no_new_violations(stack.sandbox_url, before=0)
     except BaseException:
         print(stack.diagnostics())
         raise

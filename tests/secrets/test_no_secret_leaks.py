@@ -22,6 +22,7 @@ from audio_sandbox.core.errors import SERVICE_NAMES
 from audio_sandbox.core.server import SandboxServer
 
 from tests.conftest import AIRFLOW_HOME
+from tests.spec_judging import SPECS, assert_no_new_violations
 
 CANARY_KEY = f"sk-canary-{uuid.uuid4().hex}"
 CANARY_PUBLIC = f"pk-canary-{uuid.uuid4().hex}"
@@ -49,8 +50,10 @@ def canary_sandbox() -> Iterator[SandboxServer]:
         generation_seconds=0.3,
         story_seconds=0.3,
         file_processing_seconds=0.2,
+        judge_specs=str(SPECS),
     ) as server:
         yield server
+        assert_no_new_violations(server.base_url, before=0)
 
 
 @contextlib.contextmanager

@@ -113,8 +113,9 @@ class SpecJudge:
         from openapi_core import Config, OpenAPI
 
         # The specs are judged as the vendors publish them, not for their own form: AIML API's
-        # fragments leave out the "description" OpenAPI requires of a response.
-        config = Config(spec_validator_cls=None)
+        # fragments leave out the "description" OpenAPI requires of a response, and AIOZ's spec
+        # gives some JSON answers the media type */* (read here as JSON when they are JSON).
+        config = Config(spec_validator_cls=None, extra_media_type_deserializers={"*/*": _json_or_bytes})
         self._lock = threading.Lock()
         self.verdicts = Verdicts()
         self._apis: dict[str, tuple[JudgedService, Any]] = {}
@@ -197,6 +198,14 @@ class SpecJudge:
         except (PathNotFound, OperationNotFound):
             return False
         return True
+
+
+def _json_or_bytes(value: bytes, **parameters: str) -> Any:
+    """A body a spec types as ``*/*``: its JSON when it is JSON, else its bytes."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 def _reason(error: BaseException) -> str:
