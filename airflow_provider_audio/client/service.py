@@ -3,6 +3,7 @@ clients are built from (read once per hook from the connection)."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Literal
@@ -89,11 +90,11 @@ class Credentials:
         return cls(headers={"Authorization": f"Bearer {token}", **dict(extra)}, secrets=(token,))
 
     @classmethod
-    def key_pair(
-        cls, public_header: str, public_key: str, secret_header: str, secret_key: str
-    ) -> Credentials:
-        """A public/secret pair carried in two headers (AIOZ Stream)."""
-        return cls(headers={public_header: public_key, secret_header: secret_key}, secrets=(secret_key,))
+    def basic(cls, user: str, password: str) -> Credentials:
+        """HTTP Basic ``user:password`` (AIOZ Stream's public and secret key); the encoded pair is a
+        secret too."""
+        pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return cls(headers={"Authorization": f"Basic {pair}"}, secrets=(password, pair))
 
     def scrub(self, text: str) -> str:
         """Replace every secret in ``text`` with ``***``."""

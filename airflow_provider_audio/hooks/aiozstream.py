@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import enum
 import hashlib
 import re
@@ -223,8 +222,7 @@ class AiozStreamHook(AudioServiceHook):
         assert secret is not None
         if scheme == "bearer":
             return Credentials.bearer(secret)
-        pair = base64.b64encode(f"{public_key}:{secret}".encode()).decode()
-        return Credentials(headers={"Authorization": f"Basic {pair}"}, secrets=(secret, pair))
+        return Credentials.basic(public_key, secret)
 
     def _probe(self, client: SyncApiClient) -> None:
         client.call(routes.GET_ME)

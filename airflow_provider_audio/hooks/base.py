@@ -197,7 +197,8 @@ class AudioServiceHook(BaseHook):
         """Test the connection with a cheap read call (the Airflow UI's *Test* button)."""
         try:
             self._probe(self.get_conn())
-        except AudioServiceError as error:
+        except (AudioServiceError, AudioInputError) as error:
+            # A connection the hook refuses (no public key, a bad extra) fails the test the same way.
             return False, str(error)
         return True, f"Connection to {self.service.display_name} successfully tested"
 

@@ -172,6 +172,20 @@ def test_test_connection_reports_failure_without_the_key(
     assert not ok and "401" in message and UNIT_KEY not in message
 
 
+def test_test_connection_reports_a_connection_the_hook_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AIOZ_NO_PUBLIC", json.dumps({"conn_type": "aiozstream", "password": "s3cr3t-981"})
+    )
+    ok, message = AiozStreamHook("aioz_no_public").test_connection()
+    assert (
+        not ok
+        and "aioz_no_public.extra.public_key: missing" in message
+        and "secret" not in message.split(";")[0]
+    )
+
+
 def test_connection_extras_set_timeouts_and_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     extra = {"connect_timeout": 2, "read_timeout": 0.5, "max_attempts": 2, "max_retry_seconds": 9}
     monkeypatch.setenv(
