@@ -48,6 +48,7 @@ def _fresh_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
         "fault_5xx_rate": 0.0,
         "fault_429_rate": 0.0,
         "fault_drop_rate": 0.0,
+        "fault_loose_list_rate": 0.0,
         "retry_after": 1.0,
         "words_per_minute": WORDS_PER_MINUTE,
         "transcode_seconds": TRANSCODE_SECONDS,

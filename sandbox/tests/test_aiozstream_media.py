@@ -512,6 +512,20 @@ def test_list_filters_by_tags_metadata_type_and_search(sandbox: SandboxServer) -
     assert list_media(sandbox, tags=["news"]).json()["data"]["total"] == 2
 
 
+def test_loose_list_fault_ignores_metadata_tags_and_status_filters(sandbox: SandboxServer) -> None:
+    # The knob makes the list behave like a looser service: every media comes back, whatever the
+    # filters said, so a client that trusts a filter instead of checking the answer is caught.
+    tagged = create(sandbox, tags=["news"], metadata=[{"key": "article_id", "value": "ep-1"}])
+    other = create(sandbox, metadata=[{"key": "article_id", "value": "other-1"}])
+    wanted = {"metadata": [{"key": "article_id", "value": "other-1"}], "status": ["new"]}
+    assert _ids(list_media(sandbox, **wanted)) == [other["id"]]
+    admin = sandbox.base_url + "/_sandbox/settings"
+    requests.patch(admin, json={"fault_loose_list_rate": 1.0}, timeout=5).raise_for_status()
+    assert _ids(list_media(sandbox, **wanted)) == [tagged["id"], other["id"]]
+    assert _ids(list_media(sandbox, tags=["sport"], status=["done"])) == [tagged["id"], other["id"]]
+    assert _ids(list_media(sandbox, type="video")) == []  # the type filter still holds
+
+
 def test_list_filters_by_status_through_the_lifecycle(sandbox: SandboxServer) -> None:
     done = uploaded(sandbox, make_wav(0.5), parts=1)
     fresh = create(sandbox)

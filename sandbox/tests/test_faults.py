@@ -148,6 +148,22 @@ def test_slow_delays_then_handles_normally(sandbox: SandboxServer) -> None:
     assert _stats(sandbox)["audioforms"]["created"] == 2
 
 
+@pytest.mark.parametrize("kind", ["502", "drop"])
+def test_after_acting_creates_the_job_and_loses_its_answer(sandbox: SandboxServer, kind: str) -> None:
+    _fault(sandbox, match="POST /audiostack/audioforms", kind=kind, after_acting=True)
+    try:
+        response = _post_audioform(sandbox)
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError):
+        assert kind == "drop"
+    else:
+        assert kind == "502" and response.status_code == 502
+        assert set(response.json()) == {"message", "errors"}
+    # The route acted: the build exists, though its id never reached the client.
+    assert _stats(sandbox)["audioforms"]["created"] == 1
+    assert _post_audioform(sandbox).status_code == 202
+    assert _stats(sandbox)["audioforms"]["created"] == 2
+
+
 def test_random_fault_rates_apply_and_can_be_turned_off(sandbox: SandboxServer) -> None:
     settings = requests.patch(
         sandbox.base_url + "/_sandbox/settings", json={"fault_5xx_rate": 1.0, "retry_after": 3}, timeout=5
@@ -185,6 +201,9 @@ def test_partial_fault_rate_is_roughly_honoured(sandbox: SandboxServer) -> None:
         {"match": "GET /*", "kind": "429", "retry_after_header": "X-Wait"},
         {"match": "GET /*", "kind": "slow", "delay": -1},
         {"match": "GET /*", "kind": "500", "colour": "red"},
+        {"match": "GET /*", "kind": "429", "after_acting": True},
+        {"match": "GET /*", "kind": "slow", "after_acting": True},
+        {"match": "GET /*", "kind": "500", "after_acting": "yes"},
     ],
 )
 def test_invalid_fault_specs_get_422(sandbox: SandboxServer, spec: dict[str, object]) -> None:

@@ -11,6 +11,7 @@ account's credentials.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from typing import Any
@@ -140,6 +141,9 @@ async def list_media(request: Request) -> JSONResponse:
         query = aioz_requests.parse_list(await _json_body(request))
     except RequestError as exc:
         raise _bad_request(exc) from None
+    state = state_of(request)
+    if state.faults.chance(state.settings.fault_loose_list_rate):
+        query = dataclasses.replace(query, metadata=(), tags=(), status=None)
     store = _store(request)
     for media in store.all():
         await store.settle(media)

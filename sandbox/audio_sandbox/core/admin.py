@@ -68,7 +68,7 @@ async def list_faults(request: Request) -> dict[str, Any]:
 
 @router.post("/faults", status_code=201, response_model=None)
 async def add_fault(request: Request) -> JSONResponse | dict[str, Any]:
-    """Script a fault: ``{"match", "kind", "count", "retry_after", "retry_after_header", "delay"}``."""
+    """Script a fault (:func:`~audio_sandbox.core.faults.parse_fault` names the fields)."""
     try:
         fault = parse_fault(await _json_body(request))
     except FaultSpecError as exc:

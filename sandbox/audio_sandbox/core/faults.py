@@ -2,7 +2,9 @@
 Fault injection: scripted faults (``POST /_sandbox/faults``) and random ones (the rate knobs).
 
 :class:`FaultInjector` decides, :class:`FaultMiddleware` acts. A faulted request never reaches
-its route, so nothing is created by it -- except with ``slow``, which only delays the request.
+its route, so nothing is created by it -- except with ``slow``, which only delays the request,
+and with ``after_acting``, which lets the route act and then loses its answer (a 5xx or a cut
+connection in its place), as a gateway failing after the service committed would.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FAULT_KINDS: tuple[str, ...] = ("500", "502", "503", "429", "drop", "slow")
+#: Kinds that may replace the answer of a request the route acted on (``after_acting``).
+AFTER_ACTING_KINDS: tuple[str, ...] = ("500", "502", "503", "drop")
 RETRY_AFTER_HEADERS: tuple[str, ...] = ("Retry-After", "X-RateLimit-Retry-After")
 DEFAULT_SLOW_DELAY = 5.0
 _RANDOM_5XX = (500, 502, 503)
@@ -56,6 +60,8 @@ class ScriptedFault:
     :param delay: seconds a ``slow`` fault waits before normal handling.
     :param skip: matching requests to let through untouched before the fault starts (to fail,
         say, the third part of an upload and not the first two).
+    :param after_acting: let the route act first, then answer with the fault instead of its own
+        answer (``drop`` and the 5xx kinds only): the lost answer of a request that took effect.
     """
 
     match: str
@@ -65,6 +71,7 @@ class ScriptedFault:
     retry_after_header: str | None = None
     delay: float = DEFAULT_SLOW_DELAY
     skip: int = 0
+    after_acting: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +82,7 @@ class ScriptedFault:
             "retry_after_header": self.retry_after_header,
             "delay": self.delay,
             "skip": self.skip,
+            "after_acting": self.after_acting,
         }
 
 
@@ -88,6 +96,7 @@ class Fault:
     :param retry_after_header: header carrying them outside AIOZ.
     :param delay: seconds of a ``slow`` fault.
     :param scripted: whether it came from a scripted fault rather than the dice.
+    :param after_acting: whether the route acts before the fault replaces its answer.
     """
 
     kind: str
@@ -95,6 +104,7 @@ class Fault:
     retry_after_header: str = "Retry-After"
     delay: float = 0.0
     scripted: bool = False
+    after_acting: bool = False
 
 
 def _number(spec: Mapping[str, Any], key: str, default: float | None, minimum: float = 0.0) -> float | None:
@@ -110,7 +120,8 @@ def parse_fault(spec: Any) -> ScriptedFault:
     """Validate a ``POST /_sandbox/faults`` body into a :class:`ScriptedFault`."""
     if not isinstance(spec, dict):
         raise FaultSpecError("the body must be a JSON object")
-    unknown = set(spec) - {"match", "kind", "count", "retry_after", "retry_after_header", "delay", "skip"}
+    known = {"match", "kind", "count", "retry_after", "retry_after_header", "delay", "skip", "after_acting"}
+    unknown = set(spec) - known
     if unknown:
         raise FaultSpecError(f"unknown field(s): {', '.join(sorted(unknown))}")
     match = spec.get("match")
@@ -134,6 +145,14 @@ def parse_fault(spec: Any) -> ScriptedFault:
         )
     delay = _number(spec, "delay", DEFAULT_SLOW_DELAY)
     assert delay is not None
+    after_acting = spec.get("after_acting", False)
+    if not isinstance(after_acting, bool):
+        raise FaultSpecError(f"after_acting must be true or false, got {after_acting!r}")
+    if after_acting and kind not in AFTER_ACTING_KINDS:
+        raise FaultSpecError(
+            f"after_acting applies to kinds {', '.join(AFTER_ACTING_KINDS)} "
+            f"(a {kind} says the request was not acted on), got kind {kind!r}"
+        )
     return ScriptedFault(
         match=match,
         kind=kind,
@@ -142,6 +161,7 @@ def parse_fault(spec: Any) -> ScriptedFault:
         retry_after_header=header,
         delay=delay,
         skip=skip,
+        after_acting=after_acting,
     )
 
 
@@ -172,6 +192,13 @@ class FaultInjector:
         with self._lock:
             return [fault.as_dict() for fault in self._scripted]
 
+    def chance(self, rate: float) -> bool:
+        """One roll of the fault dice: ``True`` with probability ``rate``."""
+        if rate <= 0:
+            return False
+        with self._lock:
+            return self._dice.random() < rate
+
     def decide(self, method: str, path: str, settings: Settings) -> Fault | None:
         """The fault for this request, if any; consumes one use of a matching scripted fault."""
         target = f"{method} {path}"
@@ -190,6 +217,7 @@ class FaultInjector:
                         retry_after_header=fault.retry_after_header or "Retry-After",
                         delay=fault.delay,
                         scripted=True,
+                        after_acting=fault.after_acting,
                     )
             rates = (settings.fault_drop_rate, settings.fault_5xx_rate, settings.fault_429_rate)
             if not any(rates):
@@ -203,6 +231,10 @@ class FaultInjector:
         if roll < sum(rates):
             return Fault("429", settings.retry_after)
         return None
+
+
+async def _discard(message: Message) -> None:
+    """An ASGI ``send`` that loses the answer (the route has acted all the same)."""
 
 
 class ConnectionDropped(Exception):
@@ -268,7 +300,10 @@ class FaultMiddleware:
         fault = self.injector.decide(method, path, self.settings())
         if fault is None:
             await self.app(scope, receive, send)
-        elif fault.kind == "slow":
+            return
+        if fault.after_acting:
+            await self.app(scope, receive, _discard)
+        if fault.kind == "slow":
             await self._slow(scope, receive, send, fault.delay)
         elif fault.kind == "drop":
             await self._drop(send)

@@ -32,6 +32,7 @@ RUNTIME_KNOBS: frozenset[str] = frozenset(
         "fault_5xx_rate",
         "fault_429_rate",
         "fault_drop_rate",
+        "fault_loose_list_rate",
         "retry_after",
         "words_per_minute",
         "transcode_seconds",
@@ -84,6 +85,9 @@ class Settings:
     :param fault_5xx_rate: probability (0..1) that a service request gets a 500/502/503.
     :param fault_429_rate: probability (0..1) that a service request gets a 429.
     :param fault_drop_rate: probability (0..1) that a service request has its connection cut.
+    :param fault_loose_list_rate: probability (0..1) that AIOZ's media list ignores its metadata,
+        tags and status filters, as a looser service (or a changed one) would: a client that trusts
+        a filter instead of checking what comes back is caught.
     :param retry_after: seconds advertised on injected 429 responses.
     :param seed: seed of the fault dice; ``None`` draws a fresh one.
     :param words_per_minute: speech rate of rendered text-to-speech audio.
@@ -123,6 +127,7 @@ class Settings:
     fault_5xx_rate: float = 0.0
     fault_429_rate: float = 0.0
     fault_drop_rate: float = 0.0
+    fault_loose_list_rate: float = 0.0
     retry_after: float = 1.0
     seed: int | None = None
     words_per_minute: float = 160.0
@@ -194,6 +199,9 @@ def validation_problems(settings: Settings) -> list[str]:
             problems.append(f"{name} must be between 0 and 1, got {rate}")
     if all(_finite(rate) for rate in rates.values()) and sum(rates.values()) > 1.0 + 1e-9:
         problems.append(f"fault rates add up to {sum(rates.values()):g}; their sum must be at most 1")
+    loose = settings.fault_loose_list_rate
+    if not _finite(loose) or not 0.0 <= loose <= 1.0:
+        problems.append(f"fault_loose_list_rate must be between 0 and 1, got {loose}")
     if not _finite(settings.retry_after) or settings.retry_after < 0:
         problems.append(f"retry_after must be a number of seconds >= 0, got {settings.retry_after}")
     wpm = settings.words_per_minute
@@ -365,6 +373,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "fault_5xx_rate": float,
     "fault_429_rate": float,
     "fault_drop_rate": float,
+    "fault_loose_list_rate": float,
     "retry_after": float,
     "seed": _optional_int,
     "words_per_minute": float,
@@ -404,6 +413,9 @@ _HELP: dict[str, str] = {
     "fault_5xx_rate": "probability 0..1 that a service request is answered 500/502/503 (default 0)",
     "fault_429_rate": "probability 0..1 that a service request is answered 429 (default 0)",
     "fault_drop_rate": "probability 0..1 that a service request's connection is cut mid-response (default 0)",
+    "fault_loose_list_rate": (
+        "probability 0..1 that AIOZ's media list ignores its metadata, tags and status filters (default 0)"
+    ),
     "retry_after": "seconds advertised in the retry header of injected 429 responses (default 1)",
     "seed": "random seed of the fault dice, for reproducible runs (default: unseeded)",
     "words_per_minute": "speech rate of rendered text-to-speech audio, 40..600 (default 160)",
