@@ -281,11 +281,29 @@ class AiozStreamHook(AudioServiceHook):
                 return
 
     def find_media_by_metadata(self, key: str, value: str, statuses: list[str] | None = None) -> list[Media]:
-        """Audio media carrying the metadata pair ``key=value`` (optionally in these statuses)."""
+        """
+        Audio media carrying the metadata pair ``key=value`` (optionally in these statuses).
+
+        The service is asked with its own filters, and every answer is checked here too: a media
+        without the pair (or in another status) is never returned, whatever the filter matched,
+        since callers reuse or delete what this finds.
+        """
         filters: dict[str, Any] = {"type": "audio", "metadata": [{"key": key, "value": value}]}
         if statuses:
             filters["status"] = statuses
-        return list(self.iter_media(filters))
+        found = []
+        for media in self.iter_media(filters):
+            if media.metadata().get(key) != value or (statuses and media.status.value not in statuses):
+                self.log.warning(
+                    "AIOZ Stream listed media %s for %s=%s%s, but it does not match; ignored",
+                    media.id,
+                    key,
+                    value,
+                    f" in {statuses}" if statuses else "",
+                )
+                continue
+            found.append(media)
+        return found
 
     def media_cost(self, resolutions: list[str], duration_seconds: float) -> MediaCost:
         """

@@ -18,7 +18,13 @@ from airflow_provider_audio.exceptions import (
     AudioServiceError,
     AudioServiceNotFoundError,
 )
-from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin, XComUrlLink
+from airflow_provider_audio.operators.base import (
+    AudioJobOperator,
+    Job,
+    ServiceHookMixin,
+    XComUrlLink,
+    task_mark,
+)
 from airflow_provider_audio.upload.parts import DEFAULT_PART_SIZE, check_part_size
 
 # Hooks, models, triggers and upload sources are imported in methods: DAG files parse without the
@@ -27,7 +33,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
 
     from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, Media, UploadProgress
-    from airflow_provider_audio.models.aiozstream import CreateMediaRequest
+    from airflow_provider_audio.models.aiozstream import CreateMediaRequest, MetadataItem
     from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
     from airflow_provider_audio.triggers.base import PollResult
     from airflow_provider_audio.upload.sources import UploadSource
@@ -35,6 +41,10 @@ if TYPE_CHECKING:
 # Transcoding an episode takes seconds to minutes: a 10 s poll adds little latency.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_TRANSCODE_TIMEOUT = timedelta(hours=2)
+# The metadata pair a media this provider creates carries: "<task instance mark>.<submit marker>".
+# It finds a create whose answer was lost, and it is how a task knows a media is its own.
+UPLOAD_MARK_KEY = "airflow_upload"
+
 # The preset AIOZ Stream transcodes to when a create body names no qualities (its API reference,
 # Media > Audio > Create audio object).
 DEFAULT_RESOLUTIONS = ["standard"]
@@ -107,6 +117,7 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
 
     state_store_key = "aiozstream_upload"
     submit_route = "POST /media/create"
+    finds_lost_jobs = True
     template_fields: Sequence[str] = (
         "source",
         "title",
@@ -164,7 +175,7 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
 
     def create_request(self) -> CreateMediaRequest:
         """The rendered create body, validated (type, title, qualities, metadata)."""
-        from airflow_provider_audio.models.aiozstream import parse_create_media
+        from airflow_provider_audio.models.aiozstream import MAX_METADATA_ITEMS, parse_create_media
 
         body: dict[str, Any] = {"type": "audio", "title": self.title}
         for name in ("description", "tags", "is_public", "qualities"):
@@ -175,6 +186,15 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
         if pairs is not None:
             body["metadata"] = pairs
         request = parse_create_media(body)
+        given = request.metadata or []
+        if len(given) >= MAX_METADATA_ITEMS or any(item.key == UPLOAD_MARK_KEY for item in given):
+            raise AudioInputError(
+                "AIOZ Stream media",
+                [
+                    f"metadata: at most {MAX_METADATA_ITEMS - 1} pairs, none named {UPLOAD_MARK_KEY!r}; "
+                    f"the provider adds that pair to find its own uploads"
+                ],
+            )
         if self.reuse_key is not None and self._reuse_value(request) is None:
             raise AudioInputError(
                 "AIOZ Stream media",
@@ -221,16 +241,28 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
 
     def submit(self, context: Context, partial: Job | None) -> Job:
         request, source = self._request_checked(), self._source_checked()
-        reused = self._find_reusable(self.hook, request)
+        reused = self._find_reusable(context, request)
         if reused is not None:
             self.log.info(
                 "Media %s already carries %s; reusing it (%s)", reused.id, self.reuse_key, reused.status.value
             )
             return {"media_id": reused.id, "reused": True, "completed": True}
         self._guard_cost(self.hook, request, source)
-        media = self.hook.create_media(request)
+        marked = request.model_copy(
+            update={"metadata": [*(request.metadata or []), self._mark(context, self.intent_marker)]}
+        )
+        media = self.hook.create_media(marked)
+        return self._new_upload(media.id, source)
+
+    def find_lost_job(self, context: Context, intent: dict[str, Any]) -> Job | None:
+        """The media a create whose answer was lost made: the one carrying this submit's mark."""
+        mark = self._mark(context, str(intent["marker"]))
+        found = self.hook.find_media_by_metadata(mark.key, mark.value)
+        return self._new_upload(found[0].id, self._source_checked()) if found else None
+
+    def _new_upload(self, media_id: str, source: UploadSource) -> Job:
         return {
-            "media_id": media.id,
+            "media_id": media_id,
             "part_size": self.part_size,
             "total": source.size,
             "confirmed": 0,
@@ -274,7 +306,7 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
         assert self._source is not None, "validate() runs first"
         return self._source
 
-    def _find_reusable(self, hook: AiozStreamHook, request: CreateMediaRequest) -> Media | None:
+    def _find_reusable(self, context: Context, request: CreateMediaRequest) -> Media | None:
         """A media published by an earlier run for the same ``reuse_key`` pair."""
         from airflow_provider_audio.hooks.aiozstream import MediaStatus
 
@@ -282,22 +314,38 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
             return None
         value = self._reuse_value(request)
         assert value is not None
-        found = hook.find_media_by_metadata(self.reuse_key, value, statuses=["done", "transcoding", "new"])
+        found = self.hook.find_media_by_metadata(
+            self.reuse_key, value, statuses=["done", "transcoding", "new"]
+        )
         for wanted in (MediaStatus.DONE, MediaStatus.TRANSCODING):
             for media in found:
                 if media.status is wanted:
                     return media
+        own = self._mark(context, "").value
         for media in found:
-            # An upload another run began and never completed cannot be resumed from here (its
-            # confirmed parts are unknown): remove it rather than leave it half-made.
+            if not media.metadata().get(UPLOAD_MARK_KEY, "").startswith(own):
+                # Begun by another task (another run, a manual upload): never deleted from here.
+                self.log.warning(
+                    "Media %s (%s=%s) is an upload another task began and has not completed; left alone",
+                    media.id,
+                    self.reuse_key,
+                    value,
+                )
+                continue
+            # An upload an earlier try of this task began and lost track of: its confirmed parts are
+            # unknown, so it cannot be resumed; remove it rather than leave it half-made.
             self.log.warning(
-                "Deleting media %s (%s=%s): an upload left incomplete by an earlier run",
-                media.id,
-                self.reuse_key,
-                value,
+                "Deleting media %s: an upload an earlier try of this task left incomplete", media.id
             )
-            hook.delete_media(media.id)
+            self.hook.delete_media(media.id)
         return None
+
+    @staticmethod
+    def _mark(context: Context, marker: str) -> MetadataItem:
+        """The pair a media this task instance creates carries (``marker``: the submit's)."""
+        from airflow_provider_audio.models.aiozstream import MetadataItem
+
+        return MetadataItem(key=UPLOAD_MARK_KEY, value=f"{task_mark(context)}.{marker}")
 
     def _guard_cost(self, hook: AiozStreamHook, request: CreateMediaRequest, source: UploadSource) -> None:
         if not self.check_cost:

@@ -4,6 +4,7 @@ every operator that submits a remote job and waits on it follows."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib
 import time
 import uuid
@@ -389,6 +390,16 @@ class AudioJobOperator(BaseOperator):
         if status != "success":
             raise AudioJobFailedError(str(event.get("message")))
         return self.job_result(context, event)
+
+
+def task_mark(context: Context) -> str:
+    """
+    A short mark of this task instance (DAG, task, run, map index), the same for every try of it:
+    what an operator puts on the objects it creates, to know them later as its own.
+    """
+    ti = context["ti"]
+    identity = "\x1f".join(str(part) for part in (ti.dag_id, ti.task_id, ti.run_id, ti.map_index))
+    return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
 def _has_ids(stored: Job) -> bool:

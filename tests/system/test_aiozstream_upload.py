@@ -16,7 +16,7 @@ from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.operators.aiozstream import AiozStreamUploadAudioOperator
 from airflow_provider_audio.upload.parts import MIN_PART_SIZE
 from tests.conftest import SANDBOX_AIOZ_HEADERS
-from tests.system.conftest import OperatorRunner, add_fault, patch_settings, sandbox_stats
+from tests.system.conftest import OperatorRunner, add_fault, patch_settings, sandbox_stats, xcom_of
 
 if TYPE_CHECKING:
     from audio_sandbox.core.server import SandboxServer
@@ -174,6 +174,63 @@ def test_rerun_with_reuse_key_reuses_the_published_media(
     stats = sandbox_stats(sandbox_connections)
     assert stats["aioz"]["created"] == 1
     assert stats["requests"][PART_ROUTE] == 3
+
+
+def test_reuse_never_takes_or_deletes_another_article_s_media_when_the_list_ignores_its_filter(
+    airflow_db: Path, sandbox_connections: SandboxServer, run_operator: OperatorRunner, episode: Path
+) -> None:
+    # The service answers every media whatever the metadata and status filters say: the hook must
+    # judge each answer itself, so "other-1" neither reuses "ep-1" nor deletes an upload in
+    # progress that another client began for "other-1".
+    patch_settings(sandbox_connections, fault_loose_list_rate=1.0)
+    try:
+        first = upload_kwargs(episode, reuse_key="article_id", metadata={"article_id": "ep-1"})
+        assert run_operator(first, operator=UPLOAD).state == "success"
+        foreign = requests.post(
+            f"{sandbox_connections.service_url('aiozstream')}/media/create",
+            json={
+                "type": "audio",
+                "title": "Begun elsewhere",
+                "metadata": [{"key": "article_id", "value": "other-1"}],
+            },
+            headers=SANDBOX_AIOZ_HEADERS,
+            timeout=5,
+        ).json()["data"]
+        second = upload_kwargs(episode, reuse_key="article_id", metadata={"article_id": "other-1"})
+        run = run_operator(second, operator=UPLOAD)
+    finally:
+        patch_settings(sandbox_connections, fault_loose_list_rate=0.0)
+    assert run.state == "success"
+    published = xcom_of(run)
+    assert published["reused"] is False and published["media_id"] != foreign["id"]
+    stored = sandbox_media(sandbox_connections, published["media_id"])
+    assert stored["status"] == "done" and stored["md5"] == md5_of(episode)
+    detail = requests.get(
+        f"{sandbox_connections.service_url('aiozstream')}/media/{published['media_id']}",
+        headers=SANDBOX_AIOZ_HEADERS,
+        timeout=5,
+    ).json()["data"]
+    assert {"key": "article_id", "value": "other-1"} in detail["metadata"]
+    assert sandbox_media(sandbox_connections, foreign["id"])["status"] == "new"
+    stats = sandbox_stats(sandbox_connections)
+    assert stats["aioz"]["created"] == 3 and stats["aioz"]["deleted"] == 0
+
+
+def test_a_create_whose_answer_was_lost_is_found_by_its_mark_on_the_retry(
+    airflow_db: Path, sandbox_connections: SandboxServer, run_operator: OperatorRunner, episode: Path
+) -> None:
+    # The service creates the media and the answer is lost (a 502 after the commit): the retry
+    # finds that media by the task's mark and uploads into it, creating (and paying for) no other.
+    add_fault(sandbox_connections, match="POST /aiozstream/api/media/create", kind="502", after_acting=True)
+    run = run_operator(upload_kwargs(episode, retries=1, retry_delay_seconds=0), operator=UPLOAD)
+    assert run.state == "success"
+    assert run.get_task_instance("run").try_number == 2
+    stats = sandbox_stats(sandbox_connections)
+    assert stats["requests"]["POST /aiozstream/api/media/create"] == 1
+    assert stats["aioz"]["created"] == 1
+    media_id = only_media_id(sandbox_connections)
+    assert xcom_of(run)["media_id"] == media_id
+    assert sandbox_media(sandbox_connections, media_id)["md5"] == md5_of(episode)
 
 
 def test_update_sensor_and_delete(

@@ -95,6 +95,28 @@ def test_iter_media_walks_every_page(requests_mock: rm.Mocker, hook: AiozStreamH
     assert requests_mock.request_history[0].json()["status"] == ["done"]
 
 
+def test_find_media_by_metadata_keeps_only_answers_carrying_the_pair_and_status(
+    requests_mock: rm.Mocker, hook: AiozStreamHook
+) -> None:
+    # Whatever the service's filter matched, only media that carry the pair (in a wanted status)
+    # come back: callers reuse or delete what this finds.
+    pair = [{"key": "article_id", "value": "ep-1"}]
+    answer = [
+        media("right", "done", metadata=pair),
+        media("other", "done", metadata=[{"key": "article_id", "value": "ep-2"}]),
+        media("bare", "done"),
+        media("failed", "fail", metadata=pair),
+    ]
+    requests_mock.post(
+        f"{BASE}/media", json={"status": "success", "data": {"media": answer, "total": len(answer)}}
+    )
+    found = hook.find_media_by_metadata("article_id", "ep-1", statuses=["done", "new"])
+    assert [item.id for item in found] == ["right"]
+    sent = requests_mock.last_request.json()
+    assert sent["metadata"] == pair and sent["status"] == ["done", "new"]
+    assert [item.id for item in hook.find_media_by_metadata("article_id", "ep-1")] == ["right", "failed"]
+
+
 def test_cost_query(requests_mock: rm.Mocker, hook: AiozStreamHook) -> None:
     requests_mock.get(
         f"{BASE}/media/cost", json={"status": "success", "data": {"price": 0.45, "is_enough": False}}
