@@ -165,8 +165,8 @@ def test_voice_asset_named_by_voice_ref_is_spoken(sandbox: SandboxServer) -> Non
 
 def test_unknown_voice_alias_behind_voice_ref_fails_the_build(sandbox: SandboxServer) -> None:
     body = wait_built(sandbox, submit(sandbox, _with_voice_asset("nobody")))
-    [error] = body["data"]["errors"]
-    assert loc_of(error) == ["assets", "speech"] and "nobody" in error
+    [error] = body["data"]["errors"]  # named once, on the voice asset that holds the alias
+    assert loc_of(error) == ["assets", "narrator"] and "nobody" in error
 
 
 def test_voice_ref_must_name_a_voice_asset(sandbox: SandboxServer) -> None:

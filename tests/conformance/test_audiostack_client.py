@@ -3,9 +3,9 @@ The official ``audiostack`` client (4.0.0, unmodified) against a live sandbox.
 
 It is configured only as a user would (``audiostack.api_base`` and ``audiostack.api_key``) and runs
 the flows of its README and its own integration tests: audioforms (build, download, failed build,
-validation error, the ``version`` header), files and folders, briefs, stories and the classic
-script -> speech -> mix -> encoding chain. A flow that fails here is a place where the sandbox
-(and so perhaps the provider) disagrees with the vendor's own client.
+validation error, the ``version`` header), the voice and sound template lists, files and folders,
+briefs, stories and the classic script -> speech -> mix -> encoding chain. A flow that fails here
+is a place where the sandbox (and so perhaps the provider) disagrees with the vendor's own client.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ audiostack = pytest.importorskip("audiostack")
 from audiostack.audioform.audioform import Audioform  # noqa: E402
 from audiostack.files.file import AccessControl, File  # noqa: E402
 from audiostack.folders.folder import Folder  # noqa: E402
+from audiostack.production.sound import Sound  # noqa: E402
+from audiostack.speech.voice import Voice  # noqa: E402
 
 if TYPE_CHECKING:
     from audio_sandbox.core.server import SandboxServer
@@ -148,6 +150,52 @@ def test_an_unknown_version_header_is_refused() -> None:
     submitted = Audioform.create(speech_audioform())
     with pytest.raises(Exception, match="version"):
         Audioform.get(submitted.audioform_id, version="9")
+
+
+# -- the lists an audioform names from ------------------------------------------------------
+
+
+def _naming_all(voices: list[str], templates: list[str]) -> dict[str, Any]:
+    """One audioform naming every voice (a voice asset and speech each) and every template (a bed each)."""
+    audioform = speech_audioform()
+    assets: dict[str, Any] = {}
+    layers: list[dict[str, Any]] = []
+    for n, alias in enumerate(voices):
+        assets[f"voice {n}"] = {"type": "voice", "voiceAlias": alias}
+        assets[f"script {n}"] = {"type": "tts", "voiceRef": f"voice {n}", "text": f"Voice {n}."}
+        layers.append({"clips": [{"assetRef": f"script {n}"}]})
+    for n, template in enumerate(templates):
+        assets[f"sound template {n}"] = {"type": "soundTemplate", "soundTemplateAlias": template}
+        layers.append({"clips": [{"assetRef": f"sound template {n}"}]})
+    audioform["assets"] = assets
+    audioform["production"]["arrangement"] = {"sections": [{"layers": layers}]}
+    return audioform
+
+
+def test_voice_and_sound_template_lists_name_what_builds() -> None:
+    voices = Voice.list()
+    aliases = []
+    for voice in voices:  # the client's own iteration, as its test_voice.py walks it
+        assert isinstance(voice, Voice.Item) and voice.provider and voice.data
+        aliases.append(voice.alias)
+    templates = Sound.Template.list()
+    assert all(isinstance(template, Sound.Template.Item) for template in templates)
+    # The vendor's test_sound.py reads a template's name from data["templates"][i]["soundTemplateId"].
+    names = [template["soundTemplateId"] for template in templates.data["templates"]]
+    assert aliases and names
+
+    built = Audioform.get(Audioform.create(_naming_all(aliases, names)).audioform_id)
+    assert built.is_success, built.errors
+
+    stranger = Audioform.get(
+        Audioform.create(_naming_all(aliases[:1], ["not_a_listed_template"])).audioform_id
+    )
+    assert stranger.is_failed and "not_a_listed_template" in stranger.errors
+
+
+def test_a_filtered_sound_template_list_is_empty_on_the_sandbox() -> None:
+    # The sandbox's templates carry no moods, genres, instruments or collections to match.
+    assert Sound.Template.list(moods="happy").data["templates"] == []
 
 
 # -- files and folders ------------------------------------------------------------------------

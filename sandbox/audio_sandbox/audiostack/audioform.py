@@ -25,8 +25,20 @@ ASSET_TYPES: tuple[str, ...] = (
     "soundEffect",
 )
 MIXING_PRESETS: tuple[str, ...] = ("balanced", "musicenhanced", "voiceenhanced")
-#: Voices a ``tts`` asset may use on the sandbox (case-insensitive); any other voice fails the build.
+#: Voices an audioform may name on the sandbox (case-insensitive), as a ``tts`` asset's ``voice`` or
+#: a ``voice`` asset's alias; any other voice fails the build. ``GET /speech/voice`` lists them.
 SANDBOX_VOICES: tuple[str, ...] = ("sara", "joanna", "matthew", "isaac", "aria", "wren")
+#: Sound templates a ``soundTemplate`` asset may name on the sandbox (case-insensitive), all rendered
+#: as the same quiet bed; any other template fails the build. ``GET /production/sound/template``
+#: lists them. ``bare_minimum`` and ``chill_vibes`` are in the vendor's fixtures and README.
+SANDBOX_SOUND_TEMPLATES: tuple[str, ...] = (
+    "bare_minimum",
+    "chill_vibes",
+    "cityscape",
+    "lofi",
+    "story_background",
+    "upbeat",
+)
 #: Loudness presets seen in vendor material; they are recorded in the result, not applied.
 LOUDNESS_PRESETS: tuple[str, ...] = ("radio", "spotify", "streaming", "podcast")
 DEFAULT_ENCODER_PRESET = "mp3"
@@ -130,8 +142,8 @@ def validate_audioform(audioform: Any) -> list[dict[str, Any]]:
     """
     Every problem that makes ``audioform`` unacceptable, as ``{"loc": [...], "msg": ...}``.
 
-    Only structure the sandbox needs is checked; voices and encoder presets are checked at
-    build time, where the real service reports them as a failed build.
+    Only structure the sandbox needs is checked; voices, sound templates and encoder presets are
+    checked at build time, where the real service reports them as a failed build.
     """
     if not isinstance(audioform, dict):
         return [_problem([], "must be an object")]
@@ -186,15 +198,6 @@ def _asset_problems(name: str, asset: Any, assets: Mapping[str, Any]) -> list[di
                 _problem(["assets", name, "voice"], "a tts asset needs a string 'voice' or a 'voiceRef'")
             )
     return problems
-
-
-def tts_voice(asset: Mapping[str, Any], assets: Mapping[str, Any]) -> str:
-    """The library voice a (valid) tts asset speaks with: its own, or its voice asset's alias or id."""
-    ref = asset.get("voiceRef")
-    if ref is None:
-        return str(asset["voice"])
-    voice_asset: Mapping[str, Any] = assets[ref]
-    return str(voice_asset.get("voiceAlias") or voice_asset.get("voiceId") or "")
 
 
 def _production_problems(production: Any, assets: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -280,7 +283,7 @@ def submission_warnings(audioform: Mapping[str, Any]) -> list[str]:
 
 def build(audioform: Mapping[str, Any], words_per_minute: float) -> BuildOutcome:
     """
-    Build a (valid) audioform: check voices and encoder, render, encode.
+    Build a (valid) audioform: check voices, sound templates and encoder, render, encode.
 
     :param audioform: as submitted (already passed :func:`validate_audioform`).
     :param words_per_minute: speech rate of tts assets (times an asset's numeric ``speed``).
@@ -293,7 +296,7 @@ def build(audioform: Mapping[str, Any], words_per_minute: float) -> BuildOutcome
     def failed(errors: list[str]) -> BuildOutcome:
         return BuildOutcome(errors, None, None, preset_name, loudness, public)
 
-    errors = _voice_errors(audioform["assets"])
+    errors = library_errors(audioform["assets"])
     preset = ENCODER_PRESETS.get(preset_name)
     if preset is None:
         errors.append(
@@ -319,13 +322,42 @@ def build(audioform: Mapping[str, Any], words_per_minute: float) -> BuildOutcome
     )
 
 
-def _voice_errors(assets: Mapping[str, Any]) -> list[str]:
+def is_sandbox_voice(alias: str) -> bool:
+    """Whether the sandbox speaks with the voice ``alias`` (case-insensitive)."""
+    return alias.lower() in SANDBOX_VOICES
+
+
+def is_sandbox_sound_template(alias: str) -> bool:
+    """Whether the sandbox renders the sound template ``alias`` (case-insensitive)."""
+    return alias.lower() in SANDBOX_SOUND_TEMPLATES
+
+
+def library_errors(assets: Mapping[str, Any]) -> list[str]:
+    """
+    The voices and sound templates a (valid) audioform names that the sandbox does not offer, one
+    text per asset: a ``tts`` asset's own ``voice``, a ``voice`` asset's alias (or id: format
+    "0.0.1" names it there) and a ``soundTemplate`` asset's alias (or id, likewise). A tts asset
+    with a ``voiceRef`` is judged by its voice asset. A ``soundTemplate`` asset naming neither
+    plays the sandbox's bed.
+    """
     errors: list[str] = []
     for name, asset in assets.items():
-        if asset.get("type") != "tts":
+        kind = asset.get("type")
+        if kind == "tts" and asset.get("voiceRef") is None:
+            voice = str(asset["voice"])
+        elif kind == "voice":
+            voice = str(asset.get("voiceAlias") or asset.get("voiceId") or "")
+        elif kind == "soundTemplate":
+            template = asset.get("soundTemplateAlias") or asset.get("soundTemplateId")
+            if template is not None and not is_sandbox_sound_template(str(template)):
+                errors.append(
+                    f"assets.{name}: Sound template {template!r} is not available; "
+                    f"the sandbox offers {', '.join(SANDBOX_SOUND_TEMPLATES)}"
+                )
             continue
-        voice = tts_voice(asset, assets)
-        if voice.lower() not in SANDBOX_VOICES:
+        else:
+            continue
+        if not is_sandbox_voice(voice):
             errors.append(
                 f"assets.{name}: Voice {voice!r} is not available; "
                 f"the sandbox offers {', '.join(SANDBOX_VOICES)}"

@@ -222,7 +222,7 @@ def ad_audioform(
         design = designs[index % len(designs)]
         assets["bed"] = {
             "type": "soundTemplate",
-            "template": design["alias"],
+            "soundTemplateAlias": design["alias"],
             "useSmartFit": design.get("useSmartFit", True),
         }
         layers.append({"clips": [{"assetRef": "bed"}]})

@@ -5,7 +5,9 @@ AudioStack's classic pipeline, part two: mixing (``/production/mix``) and encodi
 A mix takes finished speech (its sections in order, over a quiet bed when a ``soundTemplate``
 is given) and an encoding takes a finished mix; each builds for ``build_seconds`` (fixed at
 submission) and renders the first time it is read after that. Asking for a mix of speech that
-is not finished, or that failed, is a 400 (likewise an encoding of an unfinished mix).
+is not finished, or that failed, is a 400 (likewise an encoding of an unfinished mix), and so is
+a ``soundTemplate`` the sandbox does not offer: the official client sends every mix with
+``strictValidation`` (audiostack 4.0.0 ``production/mix.py``), so the request itself is judged.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from audio_sandbox.audiostack.audioform import (
     ENCODER_PRESETS,
     LOUDNESS_PRESETS,
     MIXING_PRESETS,
+    SANDBOX_SOUND_TEMPLATES,
     UNENCODABLE_PRESETS,
+    is_sandbox_sound_template,
 )
 from audio_sandbox.audiostack.bodies import (
     Problems,
@@ -85,6 +89,13 @@ async def create_mix(request: Request) -> JSONResponse:
         problems.add([given[0]], "must be a non-empty string")
     check_types(body, {"soundTemplate": str, "masteringPreset": str, "public": bool}, problems, [])
     problems.raise_if_any()
+    template = body.get("soundTemplate")
+    if template is not None and not is_sandbox_sound_template(template):
+        raise ServiceError(
+            400,
+            f"soundTemplate: Sound template {template!r} is not available; "
+            f"the sandbox offers {', '.join(SANDBOX_SOUND_TEMPLATES)}",
+        )
     state = state_of(request)
     jobs = state.audiostack
     speech = _speech_to_mix(jobs, body)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from audio_sandbox.audiostack.audioform import ENCODER_PRESETS, SANDBOX_VOICES
+from audio_sandbox.audiostack.audioform import ENCODER_PRESETS, SANDBOX_VOICES, is_sandbox_voice
 from audio_sandbox.audiostack.scripts import Section
 from audio_sandbox.core import audio
 from audio_sandbox.core.files import WAV_CONTENT_TYPE, FileShelf
@@ -91,7 +91,7 @@ def speak(
 
     :param speech_id: names the files (``<speechId>.<n>.wav``).
     """
-    if voice.lower() not in SANDBOX_VOICES:
+    if not is_sandbox_voice(voice):
         return SpeechOutcome(
             [f"voice: Voice {voice!r} is not available; the sandbox offers {', '.join(SANDBOX_VOICES)}"]
         )

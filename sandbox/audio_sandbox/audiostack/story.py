@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audio_sandbox.audiostack.audioform import SANDBOX_VOICES
+from audio_sandbox.audiostack.audioform import SANDBOX_VOICES, is_sandbox_voice
 from audio_sandbox.audiostack.bodies import (
     Loc,
     Problems,
@@ -85,7 +85,7 @@ def failure_of(story: dict[str, Any]) -> str | None:
     """Why a checked story fails to build (an undeclared speaker, a voice the sandbox lacks), or ``None``."""
     speakers = _speakers(story)
     for alias in [*speakers.values(), _default_alias(story)]:
-        if alias.lower() not in SANDBOX_VOICES:
+        if not is_sandbox_voice(alias):
             return f"Voice {alias!r} is not available; the sandbox offers {', '.join(SANDBOX_VOICES)}"
     for c, chapter in enumerate(story["chapters"]):
         for n, narrative in enumerate(chapter["narratives"]):
@@ -116,7 +116,7 @@ def chapter_audioform(story: dict[str, Any], chapter_index: int) -> dict[str, An
             clips.append({"assetRef": name})
         layers: list[dict[str, Any]] = [{"clips": clips}]
         if any(key.startswith(BACKGROUND_PREFIX) and value for key, value in narrative.items()):
-            assets[f"background_{n}"] = {"type": "soundTemplate", "template": "story_background"}
+            assets[f"background_{n}"] = {"type": "soundTemplate", "soundTemplateAlias": "story_background"}
             layers.append({"clips": [{"assetRef": f"background_{n}"}]})
         sections.append({"layers": layers})
     delivery = {"encoderPreset": DEFAULT_ENCODER_PRESET, **(story.get("delivery") or {})}
