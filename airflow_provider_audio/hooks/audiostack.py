@@ -1,4 +1,5 @@
-"""AudioStack: audioforms and batches, briefs, stories, files, analytics and the classic pipeline."""
+"""AudioStack: audioforms and batches, briefs, stories, files, analytics, the classic pipeline and the
+voice and sound template lists."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID, MAX_BATCH_ITEMS
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.hooks.audiostack_classic import AudioStackClassicMixin
 from airflow_provider_audio.hooks.audiostack_files import AudioStackFilesMixin
+from airflow_provider_audio.hooks.audiostack_library import AudioStackLibraryMixin
 from airflow_provider_audio.models.audioform import Audioform, parse_audioform
 from airflow_provider_audio.models.audiostack_creator import (
     BriefRequest,
@@ -70,7 +72,7 @@ def submitted_from_response(response: ApiResponse) -> SubmittedAudioform:
     )
 
 
-class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin):
+class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin, AudioStackLibraryMixin):
     """
     Talks to AudioStack.
 

@@ -127,7 +127,9 @@ class AudioStackBuildAudioformOperator(AudioStackJobOperator):
     """
     Build one audioform and wait for the delivered file, without holding a worker slot.
 
-    The audioform is validated after rendering and before anything is sent. Its id is pushed to
+    The audioform is validated after rendering and before anything is paid for: its form, and the
+    voices and sound templates it names against AudioStack's own lists (read once per task; an
+    account that cannot read a list is warned and not checked). Its id is pushed to
     XCom (key ``audioform_id``) as soon as AudioStack accepts it, and kept in the task state store
     where Airflow offers one, so a retry of this task re-attaches to the build it already paid for
     (or goes straight to the delivery of a finished one) instead of submitting it again. The wait
@@ -169,8 +171,10 @@ class AudioStackBuildAudioformOperator(AudioStackJobOperator):
         self._validated: Audioform | None = None
 
     def validate(self, context: Context) -> None:
-        """The rendered audioform, validated; raises :class:`AudioInputError` naming every bad field."""
+        """The rendered audioform, validated; raises :class:`AudioInputError` naming every bad field,
+        then every voice or sound template AudioStack does not list."""
         from airflow_provider_audio.client.files import destination_problems
+        from airflow_provider_audio.hooks.audiostack_library import audioform_references
         from airflow_provider_audio.models.audioform import parse_audioform
         from airflow_provider_audio.models.validation import load_json_input
 
@@ -183,6 +187,7 @@ class AudioStackBuildAudioformOperator(AudioStackJobOperator):
         parsed = parse_audioform(data)
         for warning in parsed.warnings:
             self.log.warning("audioform: %s", warning)
+        self.hook.check_library_names("audioform", audioform_references(parsed.audioform))
         self._validated = parsed.audioform
 
     def submit_ids(self, context: Context, already: list[str]) -> list[str]:

@@ -76,7 +76,8 @@ class AudioStackScriptOperator(AudioStackOperatorMixin, BaseOperator):
 
 class AudioStackTTSOperator(AudioStackJobOperator):
     """
-    Speak a script with a voice. Returns the speech (``speechId``, ``sections[].url``...).
+    Speak a script with a voice. Returns the speech (``speechId``, ``sections[].url``...). A voice
+    AudioStack does not list fails the task before the billed call.
 
     :param script_id: the script (templated).
     :param voice: the voice alias (templated).
@@ -106,12 +107,16 @@ class AudioStackTTSOperator(AudioStackJobOperator):
         self._request: SpeechRequest | None = None
 
     def validate(self, context: Context) -> None:
+        from airflow_provider_audio.hooks.audiostack_library import LibraryReference, LibraryReferences
         from airflow_provider_audio.models.audiostack_classic import parse_speech
 
         body = {**self.options, "scriptId": self.script_id, "voice": self.voice}
         if self.speed is not None:
             body["speed"] = self.speed
-        self._request = parse_speech(body)
+        request = parse_speech(body)
+        voice = LibraryReference("voice", request.voice)
+        self.hook.check_library_names("text to speech", LibraryReferences(voices=(voice,)))
+        self._request = request
 
     def submit_ids(self, context: Context, already: list[str]) -> list[str]:
         assert self._request is not None
@@ -125,7 +130,8 @@ class AudioStackTTSOperator(AudioStackJobOperator):
 class AudioStackMixOperator(AudioStackJobOperator):
     """
     Mix speech over a sound template and master it. Returns the production (``productionId``,
-    ``files[].url``...).
+    ``files[].url``...). A sound template AudioStack does not list fails the task before the mix is
+    requested.
 
     :param speech_id: the speech to mix (templated); or give ``script_id``.
     :param script_id: a script whose speech to mix (templated).
@@ -158,6 +164,7 @@ class AudioStackMixOperator(AudioStackJobOperator):
         self._request: MixRequest | None = None
 
     def validate(self, context: Context) -> None:
+        from airflow_provider_audio.hooks.audiostack_library import LibraryReference, LibraryReferences
         from airflow_provider_audio.models.audiostack_classic import parse_mix
 
         fields = {
@@ -166,7 +173,11 @@ class AudioStackMixOperator(AudioStackJobOperator):
             "soundTemplate": self.sound_template,
             "masteringPreset": self.mastering_preset,
         }
-        self._request = parse_mix({**self.options, **{k: v for k, v in fields.items() if v is not None}})
+        request = parse_mix({**self.options, **{k: v for k, v in fields.items() if v is not None}})
+        if request.sound_template and request.sound_template.strip():
+            template = LibraryReference("soundTemplate", request.sound_template)
+            self.hook.check_library_names("mix", LibraryReferences(sound_templates=(template,)))
+        self._request = request
 
     def submit_ids(self, context: Context, already: list[str]) -> list[str]:
         assert self._request is not None

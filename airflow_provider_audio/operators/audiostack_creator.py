@@ -27,7 +27,9 @@ class AudioStackBatchBuildOperator(AudioStackJobOperator):
     Build many audioforms through AudioStack batches: up to 1000 per batch, more split into several.
 
     Every audioform is validated before anything is sent (problems are named
-    ``items[3] (episode-12): production...``). Batches submitted by an earlier try are re-attached,
+    ``items[3] (episode-12): production...``), and the voices and sound templates of all of them are
+    checked against AudioStack's lists, read once for the whole set. Batches submitted by an earlier
+    try are re-attached,
     and a partly submitted set resumes after the last batch sent. Returns
     ``{"items": [{name, audioform_id, status, uri, errors}], "failed": [names], "batch_ids": [...]}``.
 
@@ -60,6 +62,7 @@ class AudioStackBatchBuildOperator(AudioStackJobOperator):
         self._validated: list[tuple[str, Audioform]] = []
 
     def validate(self, context: Context) -> None:
+        from airflow_provider_audio.hooks.audiostack_library import LibraryReferences, audioform_references
         from airflow_provider_audio.models.audioform import parse_audioform
 
         if not isinstance(self.items, Mapping | list):
@@ -83,6 +86,7 @@ class AudioStackBatchBuildOperator(AudioStackJobOperator):
         problems: list[str] = []
         seen: set[str] = set()
         validated: list[tuple[str, Audioform]] = []
+        references = LibraryReferences()
         for index, (name, audioform) in enumerate(pairs):
             label = f"items[{index}]"
             if not isinstance(name, str) or not name.strip():
@@ -95,11 +99,15 @@ class AudioStackBatchBuildOperator(AudioStackJobOperator):
                 problems.append(f"{label} ({name}).audioform: an audioform object is needed")
                 continue
             try:
-                validated.append((name, parse_audioform(audioform).audioform))
+                parsed = parse_audioform(audioform).audioform
             except AudioInputError as error:
                 problems.extend(f"{label} ({name}).audioform.{problem}" for problem in error.problems)
+                continue
+            validated.append((name, parsed))
+            references += audioform_references(parsed).under(f"{label} ({name}).audioform")
         if problems:
             raise AudioInputError("batch", problems)
+        self.hook.check_library_names("batch", references)
         self._validated = validated
 
     def submit_ids(self, context: Context, already: list[str]) -> list[str]:
@@ -128,7 +136,9 @@ class AudioStackBatchBuildOperator(AudioStackJobOperator):
 
 class AudioStackBriefOperator(AudioStackJobOperator):
     """
-    Turn a brief (a product description or a script) into 1-5 ads, and wait for every ad.
+    Turn a brief (a product description or a script) into 1-5 ads, and wait for every ad. A voice
+    or sound design the brief names that AudioStack does not list fails the task before the brief
+    is paid for.
 
     Returns ``[{audioform_id, uri, delivery}]``, one per ad; any ad that fails fails the task,
     naming it.
@@ -161,6 +171,7 @@ class AudioStackBriefOperator(AudioStackJobOperator):
         self._request: BriefRequest | None = None
 
     def validate(self, context: Context) -> None:
+        from airflow_provider_audio.hooks.audiostack_library import brief_references
         from airflow_provider_audio.models.audiostack_creator import parse_brief
 
         body: dict[str, Any] = {}
@@ -172,7 +183,9 @@ class AudioStackBriefOperator(AudioStackJobOperator):
         ):
             if value is not None:
                 body[key] = value
-        self._request = parse_brief(body)
+        request = parse_brief(body)
+        self.hook.check_library_names("brief", brief_references(request))
+        self._request = request
 
     def submit_ids(self, context: Context, already: list[str]) -> list[str]:
         assert self._request is not None

@@ -96,6 +96,14 @@ GET_ENCODING = Endpoint(
 )
 ENCODER_PRESETS = Endpoint("encoder_presets", "GET", "/delivery/encoder/presets", resend_after_loss=True)
 
+# The libraries an input names by alias: free reads, checked before a billed submit (official SDK
+# 4.0.0 speech/voice.py Voice.list -> data.voices[].alias; production/sound.py Sound.Template.list
+# -> data.templates[], each named by soundTemplateId).
+LIST_VOICES = Endpoint("list_voices", "GET", "/speech/voice", resend_after_loss=True)
+LIST_SOUND_TEMPLATES = Endpoint(
+    "list_sound_templates", "GET", "/production/sound/template", resend_after_loss=True
+)
+
 
 class BuildState(enum.StrEnum):
     """Where an AudioStack build stands."""
