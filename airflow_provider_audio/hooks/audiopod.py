@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
@@ -26,6 +27,7 @@ from airflow_provider_audio.models.audiopod import (
     parse_update_voice,
     parse_usage_query,
 )
+from airflow_provider_audio.timestamps import parse_time
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
@@ -70,6 +72,11 @@ class Voice:
     def id(self) -> str:
         """The voice's id (AudioPod accepts it, its uuid or its voice_id wherever a voice is named)."""
         return str(self.data.get("id") or self.data.get("uuid") or self.data.get("voice_id"))
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When the voice was created, if the answer says so (ISO 8601; naive times read as UTC)."""
+        return parse_time(self.data.get("created_at"))
 
     @property
     def status(self) -> VoiceStatus:
@@ -213,6 +220,17 @@ class AudioPodHook(AudioServiceHook):
             skip += len(page.voices)
             if not page.has_more or not page.voices:
                 return
+
+    def find_custom_voices(self, name: str) -> list[Voice]:
+        """
+        This account's custom voices named exactly ``name``, judged on the client: the list is
+        asked for custom voices only, and each answer must say it is one and carry the name.
+        """
+        found = []
+        for voice in self.iter_voices({"voice_type": "CUSTOM", "include_public": False}):
+            if voice.data.get("name") == name and voice.data.get("voice_type", "CUSTOM") == "CUSTOM":
+                found.append(voice)
+        return found
 
     def voice_status(self, voice_id: str) -> Voice:
         """A voice and its training status."""

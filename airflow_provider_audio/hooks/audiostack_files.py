@@ -217,6 +217,14 @@ class AudioStackFilesMixin(AudioServiceHook):
         files = data.get("files") if isinstance(data, Mapping) else None
         return [item for item in files or [] if isinstance(item, dict)]
 
+    def files_named(self, folder_id: str, file_name: str) -> list[dict[str, Any]]:
+        """The files of a folder named exactly ``file_name``, judged on the client."""
+        return [
+            file
+            for file in self.folder_files(folder_id)
+            if file.get("fileName") == file_name and file.get("folderId", folder_id) == folder_id
+        ]
+
     def delete_folder(self, folder_id: str) -> None:
         """Delete an (empty) folder."""
         self.get_conn().call(routes.DELETE_FOLDER, path_params={"folder_id": folder_id})

@@ -37,7 +37,9 @@ class AimlApiGenerateAudioOperator(AimlApiOperatorMixin, AudioJobOperator):
     The request is checked before the call (``prompt`` non-empty, ``seconds_start`` and
     ``seconds_total`` 1-47, ``steps`` 1-1000). The generation id is pushed to XCom
     (``generation_id``) and kept in the task state store, so a retry waits on the generation
-    already paid for. ``error`` ends the task with the API's error name and message.
+    already paid for. ``error`` ends the task with the API's error name and message. AIML API
+    cannot be asked which generations exist (and takes no idempotency key), so when the submit's
+    answer was lost ``on_lost_submit`` decides the retry: ``"fail"`` (default) or ``"resubmit"``.
 
     Returns ``{generation_id, audio_url, output_path, size_bytes, credits_used}``; the credits used
     are also logged.

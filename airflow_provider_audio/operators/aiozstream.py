@@ -92,7 +92,11 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
       task resumes after the last confirmed part instead of starting over.
     - **Idempotent**: with ``reuse_key`` (a key of ``metadata``, e.g. an article id), a finished media
       carrying the same pair is returned instead of uploading again, and one still transcoding is
-      waited on.
+      waited on. The pair is checked on every media the service lists, whatever its filter matched.
+    - **Marked**: every media it creates carries the metadata pair ``airflow_upload`` (this task
+      instance's mark and the submit's marker; ``metadata`` may hold 49 other pairs). A create whose
+      answer was lost is found by it on the retry instead of being paid again, and an unfinished
+      upload is deleted only when it bears this task's mark, never another's.
     - **Verified**: after ``complete`` and after transcoding, the media's size must equal the source's.
 
     Returns the media summary: ``{media_id, title, status, size_bytes, duration_seconds, hls_url,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AUDIOPOD_CONN_ID, PREVIEW_FORMATS
-from airflow_provider_audio.exceptions import AudioServiceNotFoundError
+from airflow_provider_audio.exceptions import AudioLostSubmitError, AudioServiceNotFoundError
 from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin
 
 # Hooks, models, triggers and samples are imported in methods: DAG files parse without the HTTP
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 # The official SDK polls training every 3 s; a clone takes minutes, so 10 s costs little latency.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_TRAINING_TIMEOUT = timedelta(hours=1)
+# How much earlier than the lost submit a voice may say it was created (the service's clock and
+# ours differ) and still be taken for the one it made.
+LOST_VOICE_CLOCK_LEEWAY = timedelta(minutes=1)
 
 
 class AudioPodOperatorMixin(ServiceHookMixin["AudioPodHook"]):
@@ -44,7 +47,9 @@ class AudioPodCreateVoiceOperator(AudioPodOperatorMixin, AudioJobOperator):
     Samples are checked before anything is sent: each must exist, not be empty, and be WAV, MP3 or
     M4A (by content); a WAV sample outside 10-60 s, or more than 5 samples, is a warning. The voice
     id is kept in the task state store, so a retry waits on the voice already created instead of
-    creating another. Training is waited on in :class:`AudioPodVoiceTrainingTrigger`.
+    creating another; when the create's answer was lost, the retry looks for the voice by name and
+    creation time first (see :meth:`find_lost_job`). Training is waited on in
+    :class:`AudioPodVoiceTrainingTrigger`.
 
     Returns ``{voice_id, uuid, name, status, error_message, preview_url}``.
 
@@ -60,6 +65,7 @@ class AudioPodCreateVoiceOperator(AudioPodOperatorMixin, AudioJobOperator):
 
     state_store_key = "audiopod_voice"
     submit_route = "POST /voice-profiles (or /voice-profiles/multi-sample)"
+    finds_lost_jobs = True
     template_fields: Sequence[str] = ("name", "samples", "description", "conn_id")
     ui_color = "#f7e3d7"
 
@@ -102,6 +108,27 @@ class AudioPodCreateVoiceOperator(AudioPodOperatorMixin, AudioJobOperator):
             is_public=self.is_public,
         )
         return {"voice_id": voice.id}
+
+    def find_lost_job(self, context: Context, intent: dict[str, Any]) -> Job | None:
+        """
+        The voice a create whose answer was lost made: the one custom voice of this name created
+        since the submit (a minute's leeway for clocks). A same-named voice whose creation time
+        is unknown, or several, cannot be told apart from another's: the task fails rather than
+        adopt one or train a second.
+        """
+        since = datetime.fromtimestamp(float(intent["at"]), UTC) - LOST_VOICE_CLOCK_LEEWAY
+        named = self.hook.find_custom_voices(self.name)
+        candidates = [voice for voice in named if voice.created_at is None or voice.created_at >= since]
+        if not candidates:
+            return None
+        if len(candidates) > 1 or candidates[0].created_at is None:
+            ids = ", ".join(voice.id for voice in candidates)
+            raise AudioLostSubmitError(
+                f"an earlier try sent {intent['route']} and its answer was lost; AudioPod lists "
+                f"voice(s) {ids} named {self.name!r} that this task cannot tell from another's "
+                f"(several, or no creation time). Delete the one(s) not wanted, then clear this task."
+            )
+        return {"voice_id": candidates[0].id}
 
     def job_xcom(self, job: Job) -> dict[str, Any]:
         return {"voice_id": job["voice_id"]}

@@ -67,8 +67,15 @@ class AudioStackScriptOperator(AudioStackOperatorMixin, BaseOperator):
         request = parse_script({key: value for key, value in fields.items() if value is not None})
         hook = self.hook
         if self.project_name and self.module_name and self.script_name:
+            wanted = {
+                "projectName": self.project_name,
+                "moduleName": self.module_name,
+                "scriptName": self.script_name,
+            }
             for existing in hook.list_scripts(self.project_name, self.module_name, self.script_name):
-                if existing.get("scriptName") == self.script_name and existing.get("scriptId"):
+                # The list is filtered by the service; the update is decided by what the answer says.
+                same = all(existing.get(key) == value for key, value in wanted.items())
+                if same and existing.get("scriptId"):
                     self.log.info("Script %s exists; updating its text", existing["scriptId"])
                     return hook.update_script(str(existing["scriptId"]), request.script_text)
         return hook.create_script(request)

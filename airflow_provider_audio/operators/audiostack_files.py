@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
-from airflow_provider_audio.exceptions import AudioInputError, AudioServiceNotFoundError
+from airflow_provider_audio.exceptions import (
+    AudioInputError,
+    AudioLostSubmitError,
+    AudioServiceError,
+    AudioServiceNotFoundError,
+)
 from airflow_provider_audio.operators.audiostack import AudioStackJobOperator, AudioStackOperatorMixin
+from airflow_provider_audio.operators.base import Job, may_have_acted
+from airflow_provider_audio.timestamps import parse_time
 
 # The hook and upload sources are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
@@ -20,6 +27,11 @@ if TYPE_CHECKING:
 
 # AudioStack processes an uploaded file in seconds; a file not ready in 10 minutes is stuck.
 DEFAULT_UPLOAD_TIMEOUT = timedelta(minutes=10)
+# How much earlier than a lost create a file record may say it was made (the service's clock and
+# ours differ) and still be taken for the one it made.
+LOST_FILE_CLOCK_LEEWAY = timedelta(minutes=1)
+# Where the copy operator notes the new folder's same-named files before it sends the copy.
+COPY_STATE_KEY = "audiostack_copy"
 
 
 class AudioStackUploadFileOperator(AudioStackJobOperator):
@@ -38,6 +50,7 @@ class AudioStackUploadFileOperator(AudioStackJobOperator):
     resource = "file"
     state_store_key = "audiostack_file"
     submit_route = "POST /files"
+    finds_lost_jobs = True
     template_fields: Sequence[str] = ("source", "file_name", "conn_id")
 
     def __init__(
@@ -66,6 +79,41 @@ class AudioStackUploadFileOperator(AudioStackJobOperator):
             self.source, file_name=self.file_name, folder_id=self.folder_id, category_id=self.category_id
         )
         return [file_id]
+
+    def find_lost_job(self, context: Context, intent: dict[str, Any]) -> Job | None:
+        """
+        A create whose answer was lost leaves a file record without bytes, and its upload URL went
+        with the answer: that record (this name, this folder, created since the submit, never
+        uploaded) is deleted and the file created anew, so the folder holds one file of it. Records
+        this task cannot tell from another's (several, or no creation time) fail the task instead.
+        """
+        from airflow_provider_audio.upload.sources import FileSource
+
+        name = self.file_name or FileSource(self.source).name
+        folder_id = self.folder_id or self.hook.root_folder_id()
+        since = datetime.fromtimestamp(float(intent["at"]), UTC) - LOST_FILE_CLOCK_LEEWAY
+        left = []
+        for file in self.hook.files_named(folder_id, name):
+            created = parse_time(file.get("createdAt"))
+            if file.get("status") != "uploaded" and (created is None or created >= since):
+                left.append((file, created))
+        if len(left) > 1 or any(created is None for _, created in left):
+            ids = ", ".join(str(file.get("fileId")) for file, _ in left)
+            raise AudioLostSubmitError(
+                f"an earlier try sent {intent['route']} and its answer was lost; folder {folder_id} holds "
+                f"file record(s) {ids} named {name!r} without bytes that this task cannot tell from "
+                f"another's (several, or no creation time). Delete the one(s) not wanted, then clear "
+                f"this task."
+            )
+        for file, _ in left:
+            self.log.warning(
+                "File %s (%r) is the record a lost create left, without its upload URL: deleting it "
+                "and creating the file anew",
+                file.get("fileId"),
+                name,
+            )
+            self.hook.delete_file(str(file["fileId"]))
+        return None
 
     def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = next(iter(items.values()))["result"]
@@ -184,6 +232,10 @@ class AudioStackCopyFileOperator(AudioStackOperatorMixin, BaseOperator):
     Copy a library file into another folder; returns the copy (its own ``fileId``, ``folderId`` the
     new folder). With :class:`AudioStackDeleteFileOperator` on the original, this is a move.
 
+    The same-named files of the new folder are noted (in the task state store) before the copy is
+    sent; when its answer is lost, the retry takes the one file that was not there before as the
+    copy instead of copying again.
+
     :param file_id: the file (templated).
     :param current_folder_id: the folder it is in (templated).
     :param new_folder_id: the folder the copy goes to (templated).
@@ -208,7 +260,45 @@ class AudioStackCopyFileOperator(AudioStackOperatorMixin, BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        return self.hook.copy_file(str(self.file_id), str(self.current_folder_id), str(self.new_folder_id))
+        source = self.hook.get_file(str(self.file_id))
+        name = str(source.get("fileName") or "")
+        store = context.get("task_state_store")
+        earlier = store.get(COPY_STATE_KEY) if store is not None else None
+        noted = earlier.get("before") if isinstance(earlier, dict) else None
+        if isinstance(noted, list):
+            made = self._copies_not_in(name, {str(file_id) for file_id in noted})
+            if len(made) == 1:
+                self.log.warning(
+                    "An earlier try's copy answer was lost; the copy it made is %s", made[0].get("fileId")
+                )
+                return made[0]
+            if made:
+                ids = ", ".join(str(file.get("fileId")) for file in made)
+                raise AudioLostSubmitError(
+                    f"an earlier try's PUT /files/copy answer was lost, and folder {self.new_folder_id} "
+                    f"now holds several new files named {name!r} ({ids}); this task cannot tell which is "
+                    f"its copy. Delete the ones not wanted, then clear this task."
+                )
+        before = [str(file.get("fileId")) for file in self.hook.files_named(str(self.new_folder_id), name)]
+        if store is not None:
+            noting: dict[str, Any] = {"before": before}
+            store.set(COPY_STATE_KEY, noting)
+        try:
+            copy = self.hook.copy_file(
+                str(self.file_id), str(self.current_folder_id), str(self.new_folder_id)
+            )
+        except AudioServiceError as error:
+            if store is not None and not may_have_acted(error):
+                store.set(COPY_STATE_KEY, {})
+            raise
+        if store is not None:
+            store.set(COPY_STATE_KEY, {})
+        return copy
+
+    def _copies_not_in(self, name: str, before: set[str]) -> list[dict[str, Any]]:
+        """Files named ``name`` in the new folder that were not there before the copy was sent."""
+        named = self.hook.files_named(str(self.new_folder_id), name)
+        return [file for file in named if str(file.get("fileId")) not in before]
 
 
 class AudioStackUsageOperator(AudioStackOperatorMixin, BaseOperator):

@@ -312,7 +312,7 @@ class AudioJobOperator(BaseOperator):
         try:
             return self.submit(context, partial)
         except AudioServiceError as error:
-            if not _may_have_acted(error):
+            if not may_have_acted(error):
                 self.remember(context, dict(partial or {}))
             raise
 
@@ -407,7 +407,7 @@ def _has_ids(stored: Job) -> bool:
     return any(key not in ("intent", "submitted", "deadline") for key in stored)
 
 
-def _may_have_acted(error: AudioServiceError) -> bool:
+def may_have_acted(error: AudioServiceError) -> bool:
     """Whether the service may have started the work before ``error`` (its answer then lost)."""
     if isinstance(error, AudioServiceTransportError):
         return error.request_sent
