@@ -1,6 +1,8 @@
 """
 The bad-input catalogue: malformed inputs across all operators, each of which must fail before any
 billed call with a message naming the field (and the allowed values where there is a fixed set).
+A name checked against one of AudioStack's lists (voices, sound templates) costs one free read of
+that list first, which a case declares in ``reads``.
 
 One list feeds both ``test_bad_input.py`` and the table in ``docs/BAD_INPUT.md``
 (``python -m tests.catalogue.render`` rewrites it; a test checks it is current).
@@ -38,6 +40,25 @@ def clip(**changes: Any) -> dict[str, Any]:
     )
 
 
+SPEECH: dict[str, Any] = {"speech": {"type": "tts", "text": "Hello there.", "voiceRef": "narrator"}}
+
+
+def ghost_speech() -> dict[str, Any]:
+    """A tts asset speaking with a voice no service lists."""
+    return {"type": "tts", "text": "Hello there.", "voice": "ghost"}
+
+
+def bedded(**bed: Any) -> dict[str, Any]:
+    """A valid audioform with a sound template asset ``bed`` (these fields) under its speech."""
+    base = audioform()
+    layers = [{"clips": [{"assetRef": "speech"}]}, {"clips": [{"assetRef": "bed"}]}]
+    return {
+        **base,
+        "assets": {**base["assets"], "bed": {"type": "soundTemplate", **bed}},
+        "production": {"arrangement": {"sections": [{"layers": layers}]}},
+    }
+
+
 def quality(**changes: Any) -> dict[str, Any]:
     """An AIOZ quality, with changes (``audio_config`` changes merge)."""
     config = {"codec": "aac", "bitrate": 128000, "channels": "2", "sample_rate": 44100}
@@ -64,6 +85,9 @@ class Case:
     :param expected: text the error must contain (the field, and allowed values where fixed).
     :param when: ``construct`` (fails when the DAG is parsed) or ``execute`` (fails at run time,
         after rendering, before any call).
+    :param notes: a remark for the table.
+    :param reads: the free list routes (``GET /speech/voice``) read once before the refusal; no
+        other request may reach the service.
     """
 
     name: str
@@ -72,6 +96,7 @@ class Case:
     expected: str
     when: str = "execute"
     notes: str = field(default="")
+    reads: tuple[str, ...] = ()
 
 
 AUDIOFORM = f"{OPS}.audiostack.AudioStackBuildAudioformOperator"
@@ -93,6 +118,9 @@ USAGE = f"{OPS}.audiopod.AudioPodUsageOperator"
 GENERATE = f"{OPS}.aimlapi.AimlApiGenerateAudioOperator"
 
 AIOZ = {"source": "SAMPLE_WAV", "title": "Episode", "part_size": 5 * 2**20}
+LIST_VOICES = "GET /speech/voice"
+LIST_SOUND_TEMPLATES = "GET /production/sound/template"
+SANDBOX_VOICES = "allowed values (sorted): 'aria', 'isaac', 'joanna', 'matthew', 'sara', 'wren'"
 ALLOWED_RESOLUTIONS = "allowed values: 'standard', 'good', 'highest' or 'lossless'"
 
 CASES: list[Case] = [
@@ -176,6 +204,21 @@ CASES: list[Case] = [
         when="construct",
         notes="must be timezone-aware",
     ),
+    Case(
+        "audioform-unlisted-voice",
+        AUDIOFORM,
+        {"audioform": audioform(assets={"narrator": {"type": "voice", "voiceAlias": "ghost"}, **SPEECH})},
+        "assets.narrator.voiceAlias: 'ghost' is not one of the 6 voices AudioStack lists for this "
+        f"account (GET /speech/voice); {SANDBOX_VOICES}",
+        reads=(LIST_VOICES,),
+    ),
+    Case(
+        "audioform-unlisted-sound-template",
+        AUDIOFORM,
+        {"audioform": bedded(soundTemplateAlias="nowhere")},
+        "assets.bed.soundTemplateAlias: 'nowhere' is not one of the 6 sound templates AudioStack lists",
+        reads=(LIST_VOICES, LIST_SOUND_TEMPLATES),
+    ),
     # AudioStack batches, briefs, stories
     Case("batch-empty", BATCH, {"items": {}}, "items: empty; a batch needs at least one audioform"),
     Case(
@@ -189,6 +232,13 @@ CASES: list[Case] = [
         BATCH,
         {"items": {"ep-1": clip(assetRef="nope")}},
         "items[0] (ep-1).audioform.production.arrangement.sections[0].layers[0].clips[0].assetRef",
+    ),
+    Case(
+        "batch-unlisted-voice",
+        BATCH,
+        {"items": {"ep-1": audioform(), "ep-2": audioform(assets={"speech": ghost_speech()})}},
+        "items[1] (ep-2).audioform.assets.speech.voice: 'ghost' is not one of the 6 voices",
+        reads=(LIST_VOICES,),
     ),
     Case(
         "batch-size-too-big",
@@ -210,6 +260,20 @@ CASES: list[Case] = [
         "numAds: Input should be less than or equal to 5",
     ),
     Case("brief-nothing", BRIEF, {}, "give exactly one of brief and fileId"),
+    Case(
+        "brief-unlisted-voice",
+        BRIEF,
+        {"brief": {"script": {"scriptText": "Buy tea."}, "voices": [{"alias": "ghost"}]}},
+        "brief.voices[0].alias: 'ghost' is not one of the 6 voices",
+        reads=(LIST_VOICES,),
+    ),
+    Case(
+        "brief-unlisted-sound-design",
+        BRIEF,
+        {"brief": {"script": {"scriptText": "Buy tea."}, "sounds": {"soundDesign": [{"alias": "nowhere"}]}}},
+        "brief.sounds.soundDesign[0].alias: 'nowhere' is not one of the 6 sound templates",
+        reads=(LIST_SOUND_TEMPLATES,),
+    ),
     Case(
         "brief-no-product",
         BRIEF,
@@ -243,10 +307,26 @@ CASES: list[Case] = [
         "voice: String should have at least 1 character",
     ),
     Case(
+        "tts-unlisted-voice",
+        TTS,
+        {"script_id": "s1", "voice": "ghost"},
+        "voice: 'ghost' is not one of the 6 voices AudioStack lists for this account "
+        f"(GET /speech/voice); {SANDBOX_VOICES}",
+        reads=(LIST_VOICES,),
+    ),
+    Case(
         "mix-two-sources",
         MIX,
         {"speech_id": "a", "script_id": "b"},
         "give exactly one of speechId and scriptId",
+    ),
+    Case(
+        "mix-unlisted-sound-template",
+        MIX,
+        {"speech_id": "sp1", "sound_template": "nowhere"},
+        "soundTemplate: 'nowhere' is not one of the 6 sound templates AudioStack lists for this account "
+        "(GET /production/sound/template)",
+        reads=(LIST_SOUND_TEMPLATES,),
     ),
     Case(
         "encode-no-preset",

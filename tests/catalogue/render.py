@@ -10,11 +10,12 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "BAD_INPUT.md"
 
 HEADER = """# Bad input catalogue
 
-Every input below fails before any billed call (the sandbox counts zero requests), with a message
-that names the field and, where the values are a fixed set, the allowed ones. "construct" cases fail
-when the DAG file is parsed; "execute" cases fail when the task runs, after templates are rendered,
-before the first request. The table is generated from `tests/catalogue/cases.py`, which
-`tests/catalogue/test_bad_input.py` runs ({count} cases).
+Every input below fails before any billed call, with a message that names the field and, where
+the values are a fixed set, the allowed ones. "construct" cases fail when the DAG file is parsed;
+"execute" cases fail when the task runs, after templates are rendered, before the first request,
+except a name checked against one of AudioStack's lists, which costs one free read of that list
+(shown as "after GET ..."): the sandbox counts no other request. The table is generated from
+`tests/catalogue/cases.py`, which `tests/catalogue/test_bad_input.py` runs ({count} cases).
 
 | # | operator | malformed input | fails at | the error contains |
 |---|---|---|---|---|
@@ -27,7 +28,10 @@ def render() -> str:
     for number, case in enumerate(CASES, start=1):
         operator = case.operator.rsplit(".", 1)[1]
         expected = case.expected.replace("|", "\\\\|")
-        note = f" ({case.notes})" if case.notes else ""
+        remarks = [case.notes] if case.notes else []
+        if case.reads:
+            remarks.append(f"after {' and '.join(case.reads)}")
+        note = f" ({'; '.join(remarks)})" if remarks else ""
         rows.append(f"| {number} | `{operator}` | {case.name}{note} | {case.when} | `{expected}` |")
     return HEADER.format(count=len(CASES)) + "\n".join(rows) + "\n"
 

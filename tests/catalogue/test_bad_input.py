@@ -1,4 +1,4 @@
-"""The bad-input catalogue: each malformed input fails before any call, naming its field."""
+"""The bad-input catalogue: each malformed input fails before any billed call, naming its field."""
 
 from __future__ import annotations
 
@@ -61,6 +61,12 @@ def test_the_catalogue_holds_at_least_40_cases() -> None:
     assert len({case.name for case in CASES}) == len(CASES)
 
 
+def sandbox_route(read: str) -> str:
+    """How the sandbox counts an AudioStack route (``GET /speech/voice`` -> ``GET /audiostack/speech/voice``)."""
+    method, _, route = read.partition(" ")
+    return f"{method} /audiostack{route}"
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_fails_before_any_call_naming_the_field(
     case: Case, sandbox_connections: SandboxServer, tmp_path: Path
@@ -72,7 +78,10 @@ def test_fails_before_any_call_naming_the_field(
         assert case.when == "execute", "expected the constructor to refuse this input"
         operator.execute(context={})
     assert case.expected in str(caught.value)
-    assert sandbox_stats(sandbox_connections)["requests"] == {}
+    # Nothing reached the sandbox but the free list reads the case declares, each once.
+    expected_requests = {sandbox_route(read): 1 for read in case.reads}
+    assert sandbox_stats(sandbox_connections)["requests"] == expected_requests
+    assert all(read.startswith("GET ") for read in case.reads)
 
 
 def test_the_documented_table_is_current() -> None:
