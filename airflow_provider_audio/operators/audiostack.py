@@ -63,7 +63,11 @@ class AudioStackJobOperator(AudioStackOperatorMixin, AudioJobOperator):
     Subclasses set ``resource`` and ``state_store_key`` and implement :meth:`validate`,
     :meth:`submit_ids` and :meth:`items_result`. The ids :meth:`submit_ids` returns are pushed to
     XCom (``<resource>_ids``) and kept in the task state store, so a retry re-attaches to the jobs
-    already paid for; a job that failed or is gone is submitted anew.
+    already paid for; a job that failed or is gone is submitted anew. AudioStack cannot be asked
+    which builds, batches, briefs, stories, speech, mixes or encodings exist (and takes no
+    idempotency key), so when a submit's answer was lost ``on_lost_submit`` decides the retry:
+    ``"fail"`` (default: nothing is paid again) or ``"resubmit"``. A file upload is the exception:
+    its lost record is found in its folder (see ``AudioStackUploadFileOperator.find_lost_job``).
 
     :param conn_id: the AudioStack connection.
     :param poll_interval: seconds between polls.
