@@ -378,6 +378,12 @@ CASES: list[Case] = [
         {**AIOZ, "qualities": [quality(audio_config={"sample_rate": 44000})]},
         "qualities[0].audio_config.sample_rate: got 44000; allowed values: 8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200 or 96000",
     ),
+    Case(
+        "aioz-reserved-metadata",
+        AIOZ_UPLOAD,
+        {**AIOZ, "metadata": {"airflow_upload": "mine"}},
+        "metadata: at most 49 pairs, none named 'airflow_upload'",
+    ),
     Case("aioz-missing-file", AIOZ_UPLOAD, {**AIOZ, "source": "MISSING_FILE"}, "no such file"),
     Case("aioz-empty-file", AIOZ_UPLOAD, {**AIOZ, "source": "EMPTY_FILE"}, "the file is empty"),
     Case(

@@ -337,16 +337,45 @@ def test_a_billed_submit_slower_than_the_read_timeout_is_not_resent(
     assert_no_corrupt_media(faults, run)
 
 
-def test_a_failed_build_fails_the_pipeline_naming_the_audioform_and_the_voice(
+def test_an_unknown_voice_fails_the_article_before_any_build_is_paid(
     faults: FaultSandbox, one_article: Path, errors: TaskErrors
 ) -> None:
-    run = run_pipeline(one_article, errors, voice="nobody-by-that-name")
+    # AudioStack lists its voices: a voice it does not list is refused before the paid submit,
+    # naming the field and the voices there are.
+    run = run_pipeline(one_article, errors, retries=1, voice="nobody-by-that-name")
 
     assert run.state == "failed"
     assert task_states(run)[BUILD] == ["failed"]
-    (audioform_id,) = xcoms_of(run, BUILD, key="audioform_id")
-    errors.named(f"audioform {audioform_id} failed to build", "Voice 'nobody-by-that-name' is not available")
+    assert try_numbers(run, BUILD) == [1]  # bad input is not retried
+    errors.named(
+        f"{BUILD}[0] try 1", "AudioInputError", "'nobody-by-that-name'", "GET /speech/voice", "'sara'"
+    )
     stats = faults.stats()
-    assert_created(stats, audioforms=1, aioz=0)
+    assert_created(stats, audioforms=0, aioz=0)
+    assert stats["requests"].get(SUBMIT_AUDIOFORM, 0) == 0
+
+
+def test_a_failed_build_fails_the_task_naming_the_audioform_and_its_error(
+    faults: FaultSandbox, errors: TaskErrors
+) -> None:
+    # A build AudioStack accepts and then fails (an encoder preset AudioStack offers and the
+    # sandbox cannot encode): HTTP 200 with data.errors fails the task with the build's errors.
+    # (With task retries, a retry submits a failed build anew, as the operators document.)
+    audioform = {
+        "header": {"version": "1"},
+        "assets": {"speech": {"type": "tts", "text": "The ferry leaves at nine.", "voice": "sara"}},
+        "production": {"arrangement": {"sections": [{"layers": [{"clips": [{"assetRef": "speech"}]}]}]}},
+        "delivery": {"encoderPreset": "ogg"},
+    }
+    kwargs = {"audioform": audioform, "poll_interval": 0.2}
+    run = faults.run_operator(
+        "airflow_provider_audio.operators.audiostack.AudioStackBuildAudioformOperator", kwargs, errors
+    )
+
+    assert run.state == "failed"
+    (audioform_id,) = xcoms_of(run, "run", key="audioform_id")
+    errors.named(f"audioform {audioform_id} failed to build", "delivery.encoderPreset", "'ogg'")
+    stats = faults.stats()
+    assert_created(stats, audioforms=1)
     assert stats["audioforms"]["failed"] == 1
     assert stats["requests"][SUBMIT_AUDIOFORM] == 1
