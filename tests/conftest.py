@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-AIRFLOW_HOME = REPO / ".airflow-test"
+# AUDIO_TEST_AIRFLOW_HOME gives a session its own home (and SQLite file), so that two sessions can
+# run side by side without sharing a database.
+AIRFLOW_HOME = Path(os.environ.get("AUDIO_TEST_AIRFLOW_HOME") or REPO / ".airflow-test")
 
 # Must be set before anything imports airflow.
 os.environ["AIRFLOW_HOME"] = str(AIRFLOW_HOME)

@@ -2,19 +2,20 @@
 
 Every sandbox the provider's tests start runs with ``--judge-specs tests/specs`` (see
 ``audio_sandbox/core/spec_judge.py``); after each test its new violations fail that test, and the
-session's totals are printed at the end (and kept in ``.airflow-test/spec-judge.json``).
+session's totals are printed at the end (and kept in ``spec-judge.json`` of the tests' Airflow home).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import requests
 
 SPECS = Path(__file__).resolve().parent / "specs"
-REPORT = Path(__file__).resolve().parent.parent / ".airflow-test" / "spec-judge.json"
+REPORT = Path(os.environ["AIRFLOW_HOME"]) / "spec-judge.json"
 
 #: The last report of every judged sandbox of the session, by its base URL.
 _finals: dict[str, dict[str, Any]] = {}
