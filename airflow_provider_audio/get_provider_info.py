@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_audio import __version__
+from airflow_provider_audio.connection_forms import CONNECTION_FORMS
 
 _PACKAGE = "airflow_provider_audio"
 
@@ -71,9 +72,9 @@ def get_provider_info() -> dict[str, Any]:
                 "python-module": f"{_PACKAGE}.transfers.audiostack_to_aiozstream",
             },
         ],
+        # What the connection form shows (Airflow 3.2+ reads it from here, without importing hooks).
         "connection-types": [
-            {"connection-type": conn_type, "hook-class-name": hook_class}
-            for conn_type, hook_class in _HOOK_CLASSES.items()
+            form.provider_info(_HOOK_CLASSES[conn_type]) for conn_type, form in CONNECTION_FORMS.items()
         ],
         "extra-links": [
             f"{_PACKAGE}.operators.audiostack.AudioStackAudioLink",

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_audio import connection_forms
 from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
 from airflow_provider_audio.client.routes import aimlapi as routes
 from airflow_provider_audio.client.service import Credentials
@@ -98,18 +99,9 @@ class AimlApiHook(AudioServiceHook):
     """
 
     service = routes.SERVICE
-    conn_type = "aimlapi"
+    conn_type = connection_forms.AIMLAPI.conn_type
     default_conn_name = AIMLAPI_CONN_ID
-    hook_name = "AIML API"
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Connection form: API key as password; nothing else is needed."""
-        return cls._ui_behaviour(
-            hidden=["schema", "port", "login", "extra"],
-            extra_placeholder=None,
-            host_placeholder="https://api.aimlapi.com",
-        )
+    hook_name = connection_forms.AIMLAPI.hook_name
 
     @classmethod
     def credentials_from_connection(cls, connection: Connection, extra: Mapping[str, Any]) -> Credentials:

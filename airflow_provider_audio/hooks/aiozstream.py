@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_audio import connection_forms
 from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
 from airflow_provider_audio.client.routes import aiozstream as routes
 from airflow_provider_audio.client.service import Credentials
@@ -36,7 +37,7 @@ from airflow_provider_audio.upload.sources import UploadSource, read_exactly
 if TYPE_CHECKING:
     from airflow.sdk import Connection
 
-AUTH_SCHEMES = ("key_pair", "bearer")
+AUTH_SCHEMES = connection_forms.AIOZSTREAM_AUTH_SCHEMES
 # AIOZ's Bearer tokens are JWTs (its spec: 'Type "Bearer" followed by a space and JWT token').
 _JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
@@ -181,25 +182,14 @@ class AiozStreamHook(AudioServiceHook):
     """
 
     service = routes.SERVICE
-    conn_type = "aiozstream"
+    conn_type = connection_forms.AIOZSTREAM.conn_type
     default_conn_name = AIOZSTREAM_CONN_ID
-    hook_name = "AIOZ Stream"
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Connection form: secret key as password, its public key in extras."""
-        behaviour = cls._ui_behaviour(
-            hidden=["schema", "port", "login"],
-            extra_placeholder={"public_key": "your stream public key (required with a secret key)"},
-            host_placeholder="https://api.aiozstream.network/api",
-        )
-        behaviour["relabeling"]["password"] = "Secret Key"
-        return behaviour
+    hook_name = connection_forms.AIOZSTREAM.hook_name
 
     @classmethod
     def credentials_from_connection(cls, connection: Connection, extra: Mapping[str, Any]) -> Credentials:
         conn_id, secret = connection.conn_id, connection.password
-        scheme = extra.get("auth", "key_pair")
+        scheme = extra.get("auth") or AUTH_SCHEMES[0]
         public_key = str(extra.get("public_key") or "")
         problems: list[str] = []
         if scheme not in AUTH_SCHEMES:

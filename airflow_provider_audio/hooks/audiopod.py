@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_audio import connection_forms
 from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
 from airflow_provider_audio.client.routes import audiopod as routes
 from airflow_provider_audio.client.service import Credentials
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_audio.voice_samples import VoiceSample
 
-AUTH_SCHEMES = ("api_key", "bearer")
+AUTH_SCHEMES = connection_forms.AUDIOPOD_AUTH_SCHEMES
 # The page size the official client asks for when called with its defaults (audiopod 2.12.0,
 # services/voice.py list_voices: limit=100); the documentation says "limit: max 50".
 CLIENT_PAGE_SIZE = 100
@@ -144,18 +145,9 @@ class AudioPodHook(AudioServiceHook):
     """
 
     service = routes.SERVICE
-    conn_type = "audiopod"
+    conn_type = connection_forms.AUDIOPOD.conn_type
     default_conn_name = AUDIOPOD_CONN_ID
-    hook_name = "AudioPod AI"
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Connection form: API key (or JWT) as password."""
-        return cls._ui_behaviour(
-            hidden=["schema", "port", "login"],
-            extra_placeholder={"auth": "api_key"},
-            host_placeholder="https://api.audiopod.ai/api/v1/voice",
-        )
+    hook_name = connection_forms.AUDIOPOD.hook_name
 
     @classmethod
     def credentials_from_connection(cls, connection: Connection, extra: Mapping[str, Any]) -> Credentials:
@@ -163,7 +155,7 @@ class AudioPodHook(AudioServiceHook):
             raise AudioInputError(
                 "AudioPod connection", [f"{connection.conn_id}.password: the API key is empty"]
             )
-        scheme = extra.get("auth", "api_key")
+        scheme = extra.get("auth") or AUTH_SCHEMES[0]
         if scheme not in AUTH_SCHEMES:
             raise AudioInputError(
                 "AudioPod connection",

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_audio import connection_forms
 from airflow_provider_audio.client.files import DownloadedFile
 from airflow_provider_audio.client.http import ApiResponse, SyncApiClient
 from airflow_provider_audio.client.routes import audiostack as routes
@@ -29,11 +30,9 @@ from airflow_provider_audio.models.audiostack_creator import (
 if TYPE_CHECKING:
     from airflow.sdk import Connection, ObjectStoragePath
 
-# The ``version`` header of GET /audioforms/{id}: the spec's enum "1", "2", "3" and the official SDK's
-# "0.0.1" (audiostack 4.0.0 audioform/audioform.py:50,117, which sends "2" by default). Every version's
-# result carries delivery.uri, which is all the provider reads.
-AUDIOFORM_RESPONSE_VERSIONS = ("0.0.1", "1", "2", "3")
-DEFAULT_AUDIOFORM_RESPONSE_VERSION = "2"
+# The ``version`` header of GET /audioforms/{id}: the values the connection form offers.
+AUDIOFORM_RESPONSE_VERSIONS = connection_forms.AUDIOSTACK_RESULT_VERSIONS
+DEFAULT_AUDIOFORM_RESPONSE_VERSION = connection_forms.DEFAULT_AUDIOSTACK_RESULT_VERSION
 
 
 @dataclass(frozen=True)
@@ -84,18 +83,9 @@ class AudioStackHook(AudioStackFilesMixin, AudioStackClassicMixin, AudioStackLib
     """
 
     service = routes.SERVICE
-    conn_type = "audiostack"
+    conn_type = connection_forms.AUDIOSTACK.conn_type
     default_conn_name = AUDIOSTACK_CONN_ID
-    hook_name = "AudioStack"
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Connection form: API key as password, optional base URL, extras for version and org."""
-        return cls._ui_behaviour(
-            hidden=["schema", "port", "login"],
-            extra_placeholder={"version": DEFAULT_AUDIOFORM_RESPONSE_VERSION, "assume_org": "org-id"},
-            host_placeholder="https://v2.api.audio",
-        )
+    hook_name = connection_forms.AUDIOSTACK.hook_name
 
     @classmethod
     def credentials_from_connection(cls, connection: Connection, extra: Mapping[str, Any]) -> Credentials:

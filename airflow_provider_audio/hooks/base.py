@@ -18,6 +18,7 @@ from airflow_provider_audio.client.service import (
     ServiceSpec,
     Timeouts,
 )
+from airflow_provider_audio.connection_forms import CLIENT_LIMIT_FIELDS
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceError
 
 if TYPE_CHECKING:
@@ -55,7 +56,9 @@ class AudioServiceHook(BaseHook):
 
     Besides the key, a connection's extras may set the client's limits: ``connect_timeout`` and
     ``read_timeout`` (seconds), ``max_attempts`` (attempts per call, the first included) and
-    ``max_retry_seconds`` (no new attempt after that long). Arguments given to the hook win.
+    ``max_retry_seconds`` (no new attempt after that long); absent or ``null`` (a field cleared in
+    the connection form) means the default. Arguments given to the hook win. The connection form
+    that writes these extras is declared in :mod:`airflow_provider_audio.connection_forms`.
 
     :param conn_id: the Airflow connection to use; each hook has its own default.
     :param timeouts: connect/read timeouts for API calls.
@@ -98,14 +101,23 @@ class AudioServiceHook(BaseHook):
         given to the hook."""
         limits: dict[str, float] = {}
         problems = []
-        for name in ("connect_timeout", "read_timeout", "max_attempts", "max_retry_seconds"):
-            if name not in extra:
+        for limit in CLIENT_LIMIT_FIELDS:
+            value = extra.get(limit.name)
+            if value is None:
                 continue
-            value = extra[name]
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                problems.append(f"{connection.conn_id}.extra.{name}: {value!r}; must be a positive number")
+            whole = limit.type == "integer"
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or value <= 0
+                or (whole and not float(value).is_integer())
+            ):
+                problems.append(
+                    f"{connection.conn_id}.extra.{limit.name}: {value!r}; "
+                    f"must be a positive {'whole ' if whole else ''}number"
+                )
             else:
-                limits[name] = float(value)
+                limits[limit.name] = float(value)
         if problems:
             raise AudioInputError(f"{self.service.display_name} connection", problems)
         default_timeouts, default_policy = Timeouts(), RetryPolicy()
@@ -201,21 +213,3 @@ class AudioServiceHook(BaseHook):
             # A connection the hook refuses (no public key, a bad extra) fails the test the same way.
             return False, str(error)
         return True, f"Connection to {self.service.display_name} successfully tested"
-
-    @classmethod
-    def _ui_behaviour(
-        cls, *, hidden: list[str], extra_placeholder: dict[str, Any] | None, host_placeholder: str
-    ) -> dict[str, Any]:
-        import json
-
-        placeholders: dict[str, str] = {
-            "host": host_placeholder,
-            "password": f"{cls.service.display_name} API key",
-        }
-        if extra_placeholder is not None:
-            placeholders["extra"] = json.dumps(extra_placeholder, indent=1)
-        return {
-            "hidden_fields": hidden,
-            "relabeling": {"password": "API Key", "host": "Base URL (optional)"},
-            "placeholders": placeholders,
-        }

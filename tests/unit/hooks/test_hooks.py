@@ -1,4 +1,5 @@
-"""Hooks: connection -> base URL and credentials, UI behaviour, masking, AudioStack sync calls."""
+"""Hooks: connection -> base URL and credentials, masking, AudioStack sync calls (the connection
+form: tests/unit/test_connection_forms.py)."""
 
 from __future__ import annotations
 
@@ -44,14 +45,6 @@ def conn(**fields: Any) -> Connection:
 )
 def test_base_url_from_connection(fields: dict[str, Any], expected: str) -> None:
     assert base_url_from_connection(conn(**fields), "https://default.test/api/") == expected
-
-
-@pytest.mark.parametrize("hook_class", HOOKS)
-def test_ui_field_behaviour_relabels_password_as_api_key(hook_class: type[AudioServiceHook]) -> None:
-    behaviour = hook_class.get_ui_field_behaviour()
-    assert behaviour["relabeling"]["password"]
-    assert "login" in behaviour["hidden_fields"]
-    assert behaviour["placeholders"]["host"].startswith("https://")
 
 
 def credentials(hook_class: type[AudioServiceHook], connection: Connection) -> Credentials:
