@@ -99,10 +99,15 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a child: the repo importable, bytecode cached under ``bench/out``."""
+    """
+    The environment of a child: the repo importable, and the DAGs folder as Airflow puts it on
+    ``sys.path`` (the examples import ``audio_examples`` from it); bytecode cached under ``bench/out``.
+    """
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(REPO), str(REPO / "dags_examples"), os.environ.get("PYTHONPATH")])
+    )
     env.update(extra or {})
     return env
 

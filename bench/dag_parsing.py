@@ -279,7 +279,8 @@ def report(
         "median; wall time, and the child's own CPU time (less sensitive to other work on this shared "
         "machine). Bytecode compiled beforehand, as on a deployment. A DAG file is loaded by path and "
         "executed as the DAG processor does; the example files also import the examples' own helpers "
-        "(`dags_examples.*`), counted as part of the file. Forked: the same in processes forked from one "
+        "(`audio_examples.*`, from the DAGs folder), counted as part of the file. Forked: the same in "
+        "processes forked from one "
         "interpreter that imported `airflow.sdk` only, as Airflow 3's DAG processor forks a parser per "
         "file (copy-on-write of the parent's memory makes it slower).",
         "",

@@ -15,8 +15,8 @@ from typing import Any
 from airflow.sdk import DAG, ObjectStoragePath, task
 
 from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
-from dags_examples.articles import SAMPLE_ARTICLES, Article, article_audioform
-from dags_examples.storage import poll_seconds
+from audio_examples.articles import SAMPLE_ARTICLES, Article, article_audioform
+from audio_examples.storage import poll_seconds
 
 OUTPUT_DIR = os.environ.get("AUDIO_OUTPUT_DIR", "file:///tmp/airflow-provider-audio/audio")
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, task
 
-from dags_examples.articles import SAMPLE_ARTICLES, load_articles
-from dags_examples.pipeline import publish_articles
+from audio_examples.articles import SAMPLE_ARTICLES, load_articles
+from audio_examples.pipeline import publish_articles
 
 with DAG(
     dag_id="article_to_stream",

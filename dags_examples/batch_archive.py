@@ -13,8 +13,8 @@ from typing import Any
 from airflow.sdk import DAG, Param, task
 
 from airflow_provider_audio.operators.audiostack_creator import AudioStackBatchBuildOperator
-from dags_examples.articles import SAMPLE_ARTICLES, article_audioform, load_articles
-from dags_examples.storage import poll_seconds
+from audio_examples.articles import SAMPLE_ARTICLES, article_audioform, load_articles
+from audio_examples.storage import poll_seconds
 
 with DAG(
     dag_id="batch_archive",

@@ -11,7 +11,7 @@ from typing import Any
 from airflow.sdk import DAG, task
 
 from airflow_provider_audio.operators.audiostack_creator import AudioStackBriefOperator
-from dags_examples.storage import poll_seconds
+from audio_examples.storage import poll_seconds
 
 with DAG(
     dag_id="brief_ads",

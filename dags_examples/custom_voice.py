@@ -16,7 +16,7 @@ from airflow_provider_audio.operators.audiopod import (
     AudioPodCreateVoiceOperator,
     AudioPodVoicePreviewOperator,
 )
-from dags_examples.storage import poll_seconds, storage_root
+from audio_examples.storage import poll_seconds, storage_root
 
 SAMPLES = sorted(str(path) for path in (Path(__file__).parent / "data" / "voice_samples").glob("*.wav"))
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from audio_sandbox import SandboxProcess
 from audio_sandbox.core.errors import SERVICE_NAMES
 
-REPO = Path(__file__).resolve().parent.parent
+DAGS_FOLDER = Path(__file__).resolve().parent
+REPO = DAGS_FOLDER.parent
 DEMO_HOME = REPO / ".demo"
 DEMO_KEY = "demo-sandbox-key"
 #: The AIOZ Stream public key that goes with ``DEMO_KEY`` as its secret key.
@@ -46,7 +47,7 @@ def configure_airflow(sandbox: SandboxProcess, output_dir: Path) -> None:
         {
             "AIRFLOW_HOME": str(airflow_home),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags_examples"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
             "AUDIO_OUTPUT_DIR": f"file://{output_dir}",
             # The sandbox builds in seconds; the real services' default of 10 s would only add waiting.
@@ -90,7 +91,11 @@ def main() -> int:
     output_dir.mkdir(parents=True, exist_ok=True)
     with demo_sandbox() as sandbox:
         configure_airflow(sandbox, output_dir)
-        from dags_examples.article_to_stream import dag
+        # The DAG file imports its helpers (audio_examples) from the DAGs folder, which Airflow puts
+        # on sys.path when it parses the file; imported here, the demo does the same.
+        if str(DAGS_FOLDER) not in sys.path:
+            sys.path.append(str(DAGS_FOLDER))
+        from article_to_stream import dag
 
         run = dag.test()
         if run.state != "success":

@@ -16,7 +16,7 @@ from airflow.sdk import DAG, task
 from airflow_provider_audio.operators.aimlapi import AimlApiGenerateAudioOperator
 from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
 from airflow_provider_audio.operators.audiostack_files import AudioStackUploadFileOperator
-from dags_examples.storage import poll_seconds, storage_root
+from audio_examples.storage import poll_seconds, storage_root
 
 JINGLE = storage_root() / "jingles" / "{{ run_id | replace(':', '_') }}.wav"
 

@@ -11,8 +11,8 @@ from typing import Any
 from airflow.sdk import DAG, task
 
 from airflow_provider_audio.operators.audiostack_creator import AudioStackStoryOperator
-from dags_examples.articles import load_articles
-from dags_examples.storage import poll_seconds
+from audio_examples.articles import load_articles
+from audio_examples.storage import poll_seconds
 
 with DAG(
     dag_id="story_podcast",

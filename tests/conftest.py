@@ -19,6 +19,10 @@ AIRFLOW_HOME = Path(os.environ.get("AUDIO_TEST_AIRFLOW_HOME") or REPO / ".airflo
 os.environ["AIRFLOW_HOME"] = str(AIRFLOW_HOME)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags_examples")
+# The examples import their helpers (audio_examples) from the DAGs folder, which Airflow puts on
+# sys.path (appended) when it parses a DAG file or runs a task; the tests import them the same way.
+if str(REPO / "dags_examples") not in sys.path:
+    sys.path.append(str(REPO / "dags_examples"))
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}"
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 # dag.test() runs only DAGs found in a bundle: the examples, and the DAGs that system tests drive.

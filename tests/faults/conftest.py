@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from dags_examples.articles import SAMPLE_ARTICLES
+from audio_examples.articles import SAMPLE_ARTICLES
 from tests.faults.helpers import QUICK_TIMERS, FaultSandbox, TaskErrors
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from dags_examples.articles import SAMPLE_ARTICLES
+from audio_examples.articles import SAMPLE_ARTICLES
 from tests.faults.helpers import (
     ASKED_WAIT,
     COMPLETE,

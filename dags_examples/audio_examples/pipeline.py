@@ -20,8 +20,8 @@ from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
 from airflow_provider_audio.operators.aiozstream import AiozStreamUpdateMediaOperator
 from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
 from airflow_provider_audio.transfers.audiostack_to_aiozstream import AudioStackToAiozStreamOperator
-from dags_examples.articles import Article, article_audioform
-from dags_examples.storage import poll_seconds
+from audio_examples.articles import Article, article_audioform
+from audio_examples.storage import poll_seconds
 
 ARTICLE_KEY = "article_id"
 PUBLISHED_EPISODES = AssetAlias("published-episodes")

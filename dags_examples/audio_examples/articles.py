@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-SAMPLE_ARTICLES = Path(__file__).parent / "data" / "articles"
+#: The sample feed: ``data/articles`` of the DAGs folder.
+SAMPLE_ARTICLES = Path(__file__).parent.parent / "data" / "articles"
 
 
 @dataclass(frozen=True)
