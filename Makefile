@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The Airflow line CI runs: the newest 3.3.x (pyproject.toml declares the tested floor).
 AIRFLOW_SPEC ?= apache-airflow>=3.3.2,<3.4
 
-.PHONY: install demo test lint typecheck bench clean
+.PHONY: install demo test lint typecheck docs bench clean
 
 $(STAMP): pyproject.toml sandbox/pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +20,21 @@ demo: $(STAMP)
 	$(BIN)/python -m dags_examples.demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check airflow_provider_audio dags_examples tests bench sandbox
-	$(BIN)/ruff format --check airflow_provider_audio dags_examples tests bench sandbox
+	$(BIN)/ruff check airflow_provider_audio dags_examples tests bench sandbox docs
+	$(BIN)/ruff format --check airflow_provider_audio dags_examples tests bench sandbox docs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The documentation site (Sphinx) into docs/_build/html, built afresh with warnings as errors; the
+# reference is generated from the docstrings and the build fails if a public operator, hook,
+# trigger, sensor or transfer class is missing from it (docs/_ext/provider_docs.py).
+docs: $(STAMP)
+	rm -rf docs/_build/html
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
 # The provider's tests, then the sandbox's own (a project of its own, with its own pytest settings).
-test: lint typecheck
+test: lint typecheck docs
 	$(BIN)/pytest -q -p no:cacheprovider
 	cd sandbox && ../$(BIN)/pytest -q -p no:cacheprovider
 
