@@ -174,8 +174,10 @@ class ConnectionForm(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         images = Path(self.env.srcdir) / "images"
+        # Shortest name first: "connection-form-audiostack" before "connection-form-audiostack-extra".
         found = sorted(
-            path for path in images.rglob("*") if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+            (path for path in images.rglob("*") if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES),
+            key=lambda path: (len(path.stem), path.name),
         )
         # What this page has shown (temp_data lives while one document is read).
         shown: set[str] = self.env.temp_data.setdefault("connection_forms_shown", set())  # type: ignore[assignment]
