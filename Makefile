@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The Airflow line CI runs: the newest 3.3.x (pyproject.toml declares the tested floor).
 AIRFLOW_SPEC ?= apache-airflow>=3.3.2,<3.4
 
-.PHONY: install demo test lint typecheck docs bench clean
+.PHONY: install demo test lint typecheck docs browser screenshots bench clean
 
 $(STAMP): pyproject.toml sandbox/pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,19 @@ docs: $(STAMP)
 	rm -rf docs/_build/html
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
+# Headless Chromium and chromedriver (Debian packages) for tests/browser, installed when missing and
+# root or a password-less sudo can; without them the browser tests skip, saying what is missing.
+browser:
+	bash scripts/setup-browser.sh
+
 # The provider's tests, then the sandbox's own (a project of its own, with its own pytest settings).
-test: lint typecheck docs
+test: lint typecheck docs browser
 	$(BIN)/pytest -q -p no:cacheprovider
 	cd sandbox && ../$(BIN)/pytest -q -p no:cacheprovider
+
+# The connection forms' screenshots in docs/images/, taken by the browser tests on a real api-server.
+screenshots: $(STAMP) browser
+	AUDIO_UI_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_connection_forms.py
 
 # Every benchmark against the sandbox on 127.0.0.1 (about a quarter of an hour on 2 cores);
 # figures and targets land in bench/RESULTS.md, scratch files in bench/out/.
