@@ -248,17 +248,16 @@ def load_dag(
     """
     A fresh import of an example DAG.
 
-    :param retries: give every task that many immediate retries (as ``default_args={"retries": ...}``
-        would in a deployment).
+    :param retries: every task's retries, each immediate, whatever the DAG's ``default_args`` say
+        (0: a fault the test injects fails its task at once).
     :param errors: collects the tasks' errors.
     :param on_lost_submit: the job operators' policy for a submit whose answer was lost.
     """
     sys.modules.pop(f"dags_examples.{module}", None)
     dag = importlib.import_module(f"dags_examples.{module}").dag
     for task in dag.tasks:
-        if retries:
-            task.retries = retries
-            task.retry_delay = timedelta(0)
+        task.retries = retries
+        task.retry_delay = timedelta(0)
         if on_lost_submit is not None and hasattr(task, "on_lost_submit"):
             task.on_lost_submit = on_lost_submit
     return errors.watch(dag) if errors is not None else dag
