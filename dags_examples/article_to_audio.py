@@ -1,9 +1,30 @@
 """
-Article -> audio: narrate one article with AudioStack and keep the audio file.
+### Article -> audio
 
-The build is waited on in the triggerer (deferrable), so no worker slot is held while AudioStack
-works. The file lands in ``AUDIO_OUTPUT_DIR`` (a local folder by default; any
-``ObjectStoragePath`` URL such as ``s3://bucket/audio`` works the same).
+Narrates one article with AudioStack (headline and body read by one voice over a music bed) and
+keeps the audio file; the last task prints where it is and how long it lasts. The build is waited
+on in the triggerer (deferrable), so no worker slot is held while AudioStack works.
+
+**Needs**
+
+- the connection `audiostack_default` (AudioStack API key);
+- `AUDIO_OUTPUT_DIR`: where the WAV file lands, an `ObjectStoragePath` URL
+  (`file:///tmp/airflow-provider-audio/audio` by default; `s3://bucket/audio` or `gs://...` with
+  their connection in production);
+- `AUDIO_POLL_SECONDS` (optional): seconds between polls of a job (10 by default).
+
+Environment variables are read when the file is parsed: set them for the DAG processor and the
+workers alike.
+
+**Params**
+
+- `article_path`: the article's JSON file (`id`, `title`, `body`, optional `published`, `author`,
+  `tags`), readable by the worker; a sample article by default;
+- `voice`: the AudioStack voice that reads it (the form proposes the sandbox's voices; any voice of
+  the account is accepted).
+
+Tasks retry twice, 30 s apart; a retry re-attaches to a job already submitted instead of paying
+for it again.
 """
 
 from __future__ import annotations
@@ -12,10 +33,11 @@ import os
 from datetime import datetime
 from typing import Any
 
-from airflow.sdk import DAG, ObjectStoragePath, task
+from airflow.sdk import DAG, ObjectStoragePath, Param, task
 
 from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
 from audio_examples.articles import SAMPLE_ARTICLES, Article, article_audioform
+from audio_examples.defaults import DEFAULT_ARGS, voice_param
 from audio_examples.storage import poll_seconds
 
 OUTPUT_DIR = os.environ.get("AUDIO_OUTPUT_DIR", "file:///tmp/airflow-provider-audio/audio")
@@ -23,10 +45,20 @@ OUTPUT_DIR = os.environ.get("AUDIO_OUTPUT_DIR", "file:///tmp/airflow-provider-au
 with DAG(
     dag_id="article_to_audio",
     description="Narrate one article into an audio file with AudioStack",
+    doc_md=__doc__,
     schedule=None,
     start_date=datetime(2026, 1, 1),
     catchup=False,
-    params={"article_path": str(SAMPLE_ARTICLES / "2026-11-18-harbour-lights.json"), "voice": "sara"},
+    default_args=DEFAULT_ARGS,
+    params={
+        "article_path": Param(
+            str(SAMPLE_ARTICLES / "2026-11-18-harbour-lights.json"),
+            type="string",
+            minLength=1,
+            description="The article's JSON file (id, title, body...), readable by the worker",
+        ),
+        "voice": voice_param(),
+    },
     tags=["example", "audiostack"],
 ) as dag:
 

@@ -1,10 +1,31 @@
 """
-Article -> audio -> stream: narrate a feed of articles and publish each as a streaming episode.
+### Article -> audio -> stream
 
-The feed is a folder of article JSON files (the samples in ``data/articles`` by default) or the
-URL of a JSON list, given as the ``feed`` param. Each article is narrated by AudioStack, streamed
-into AIOZ Stream, transcoded, published and recorded as an Asset; articles already published are
-skipped. The last task prints a table: article, audio duration, HLS URL, player URL.
+Narrates a feed of articles and publishes each as a streaming episode. Per article (a mapped task
+group): AudioStack builds the narration (waited on in the triggerer), the delivered file is
+streamed into AIOZ Stream and transcoded, the media is published (title, description, tags, the
+article id in its metadata) and recorded as an Asset event (alias `published-episodes`). Articles
+already on AIOZ Stream are found by their id and skipped before anything is built. The last task
+prints a table: article, audio duration, HLS URL, player URL; it fails the run, after publishing
+the others, if any article failed.
+
+**Needs**
+
+- the connections `audiostack_default` (AudioStack API key) and `aiozstream_default` (AIOZ secret
+  key as password, `public_key` in the extras);
+- no shared storage: audio moves from AudioStack to AIOZ Stream directly, never through a worker's
+  disk;
+- `AUDIO_POLL_SECONDS` (optional): seconds between polls of a job (10 by default).
+
+**Params**
+
+- `feed`: a folder of article JSON files readable by the worker (the samples in `data/articles` by
+  default), or the `http(s)://` URL of a JSON list of articles;
+- `voice`: the AudioStack voice that reads them (the form proposes the sandbox's voices; any voice
+  of the account is accepted).
+
+Tasks retry twice, 30 s apart; a retry re-attaches to a job already submitted instead of paying
+for it again.
 """
 
 from __future__ import annotations
@@ -17,19 +38,25 @@ from typing import Any
 from airflow.sdk import DAG, Param, task
 
 from audio_examples.articles import SAMPLE_ARTICLES, load_articles
+from audio_examples.defaults import DEFAULT_ARGS, voice_param
 from audio_examples.pipeline import publish_articles
 
 with DAG(
     dag_id="article_to_stream",
     description="Narrate articles with AudioStack and publish them on AIOZ Stream",
+    doc_md=__doc__,
     schedule=None,
     start_date=datetime(2026, 1, 1),
     catchup=False,
+    default_args=DEFAULT_ARGS,
     params={
         "feed": Param(
-            str(SAMPLE_ARTICLES), type="string", description="a folder of article JSON files, or a URL"
+            str(SAMPLE_ARTICLES),
+            type="string",
+            minLength=1,
+            description="A folder of article JSON files readable by the worker, or the URL of a JSON list",
         ),
-        "voice": Param("sara", type="string"),
+        "voice": voice_param(),
     },
     tags=["example", "audiostack", "aiozstream"],
 ) as dag:

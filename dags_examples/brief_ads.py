@@ -1,6 +1,20 @@
 """
-Ads from a brief: AudioStack writes and produces radio ads from a product description; the DAG
-waits on every ad and lists their audio.
+### Ads from a brief
+
+AudioStack writes and produces two 20-second radio ads from a product brief (name, description,
+call to action, audience, tone; voice `joanna` over the `cityscape` sound design, MP3 at radio
+loudness); the DAG waits on every ad in the triggerer and lists their audio URLs.
+
+**Needs**
+
+- the connection `audiostack_default` (AudioStack API key);
+- no shared storage: the ads stay with AudioStack (their URLs are listed);
+- `AUDIO_POLL_SECONDS` (optional): seconds between polls of a job (10 by default).
+
+No params: the brief is written in the DAG file.
+
+Tasks retry twice, 30 s apart; a retry re-attaches to a job already submitted instead of paying
+for it again.
 """
 
 from __future__ import annotations
@@ -11,11 +25,14 @@ from typing import Any
 from airflow.sdk import DAG, task
 
 from airflow_provider_audio.operators.audiostack_creator import AudioStackBriefOperator
+from audio_examples.defaults import DEFAULT_ARGS
 from audio_examples.storage import poll_seconds
 
 with DAG(
     dag_id="brief_ads",
     description="Radio ads from a product brief with AudioStack",
+    doc_md=__doc__,
+    default_args=DEFAULT_ARGS,
     schedule=None,
     start_date=datetime(2026, 1, 1),
     catchup=False,

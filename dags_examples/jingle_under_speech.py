@@ -1,9 +1,25 @@
 """
-A jingle under speech: generate a jingle with AIML API's stable-audio, add it to AudioStack's file
-library, and build an audioform that plays it under a spoken intro.
+### A jingle under speech
 
-The jingle moves from AIML to AudioStack through the shared audio storage (``AUDIO_STORAGE_URL``),
-never a worker's local disk.
+Generates an 8-second news jingle with AIML API's stable-audio, adds it to AudioStack's file
+library, and builds an audioform that plays it under a spoken intro (voice `sara`). Every wait
+(generation, file processing, build) is spent in the triggerer.
+
+**Needs**
+
+- the connections `aimlapi_default` (AIML API key) and `audiostack_default` (AudioStack API key);
+- `AUDIO_STORAGE_URL`: the shared audio storage the jingle moves through from AIML to AudioStack
+  (its `jingles/` folder), an `ObjectStoragePath` URL (`file:///tmp/airflow-provider-audio/storage`
+  by default; `s3://bucket/audio` or `gs://...` with their connection when workers share no disk);
+- `AUDIO_POLL_SECONDS` (optional): seconds between polls of a job (10 by default).
+
+Environment variables are read when the file is parsed: set them for the DAG processor and the
+workers alike.
+
+No params.
+
+Tasks retry twice, 30 s apart; a retry re-attaches to a job already submitted instead of paying
+for it again.
 """
 
 from __future__ import annotations
@@ -16,6 +32,7 @@ from airflow.sdk import DAG, task
 from airflow_provider_audio.operators.aimlapi import AimlApiGenerateAudioOperator
 from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
 from airflow_provider_audio.operators.audiostack_files import AudioStackUploadFileOperator
+from audio_examples.defaults import DEFAULT_ARGS
 from audio_examples.storage import poll_seconds, storage_root
 
 JINGLE = storage_root() / "jingles" / "{{ run_id | replace(':', '_') }}.wav"
@@ -23,6 +40,8 @@ JINGLE = storage_root() / "jingles" / "{{ run_id | replace(':', '_') }}.wav"
 with DAG(
     dag_id="jingle_under_speech",
     description="An AIML stable-audio jingle mixed under AudioStack speech",
+    doc_md=__doc__,
+    default_args=DEFAULT_ARGS,
     schedule=None,
     start_date=datetime(2026, 1, 1),
     catchup=False,

@@ -1,6 +1,22 @@
 """
-A podcast from a story: the sample articles become the chapters of one long-form episode, produced
-by AudioStack's story endpoint and waited on for hours if need be, without holding a worker slot.
+### A podcast from a story
+
+The sample articles become the chapters of one long-form episode: a host (`sara`) reads each
+headline and a reporter (`matthew`) the story. AudioStack's story endpoint produces it, waited on
+in the triggerer for up to ten hours without holding a worker slot; the last task lists the
+chapters' audio URLs.
+
+**Needs**
+
+- the connection `audiostack_default` (AudioStack API key);
+- no shared storage: the chapters stay with AudioStack (their URLs are listed);
+- the sample articles (`data/articles` of the DAGs folder), read by the worker;
+- `AUDIO_POLL_SECONDS` (optional): seconds between polls of a job (10 by default).
+
+No params.
+
+Tasks retry twice, 30 s apart; a retry re-attaches to a job already submitted instead of paying
+for it again.
 """
 
 from __future__ import annotations
@@ -12,11 +28,14 @@ from airflow.sdk import DAG, task
 
 from airflow_provider_audio.operators.audiostack_creator import AudioStackStoryOperator
 from audio_examples.articles import load_articles
+from audio_examples.defaults import DEFAULT_ARGS
 from audio_examples.storage import poll_seconds
 
 with DAG(
     dag_id="story_podcast",
     description="A weekly podcast from the week's articles with AudioStack stories",
+    doc_md=__doc__,
+    default_args=DEFAULT_ARGS,
     schedule=None,
     start_date=datetime(2026, 1, 1),
     catchup=False,

@@ -105,7 +105,8 @@ def outcome(article: dict[str, Any], outlet_events: Any = None, ti: Any = None) 
     return {"article": article["id"], "failed": "an upstream step did not run (see the run's task states)"}
 
 
-@task(trigger_rule="all_done")
+# Its failure is the run's verdict (an article failed), which a retry would only repeat.
+@task(trigger_rule="all_done", retries=0)
 def report(outcomes: Sequence[dict[str, Any]] | dict[str, Any] | None) -> str:
     """Print the published episodes as a table, then each article that failed and why."""
     # The rows of a mapped task group: Airflow hands a run of one article its row alone.
