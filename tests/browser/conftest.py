@@ -6,7 +6,8 @@ through chromedriver.
 Chromium and chromedriver are Debian packages that ``make browser`` (``scripts/setup-browser.sh``,
 run by ``make test``) installs; where they are missing the browser tests skip, naming what is missing.
 They are always given to Selenium by path, so Selenium Manager never tries to download a browser.
-Everything started here is stopped at the end of the session, the api-server's whole process group.
+Everything started here is stopped once the package's tests are done (the api-server's whole process
+group, chromedriver and its Chromium), not left running through the rest of the suite.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def api_server_env(home: Path, api_port: int) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def airflow_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowStack]:
     """A migrated database and an api-server serving the UI and the REST API, ``admin`` able to log in."""
     home = tmp_path_factory.mktemp("airflow-ui")
@@ -101,7 +102,7 @@ def airflow_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowStac
         assert not survivors, f"processes outlived SIGKILL: {survivors}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api_token(airflow_ui: AirflowStack) -> str:
     """A JWT of ``admin`` for the REST API."""
     return airflow_ui.api_token()
@@ -123,7 +124,7 @@ def browser_binaries() -> tuple[str, str]:
     return str(found["chromium"]), str(found["chromedriver"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[WebDriver]:
     """Headless Chromium, through chromedriver (both on 127.0.0.1, both stopped at the end)."""
     chromium, chromedriver = browser_binaries()
@@ -152,7 +153,7 @@ def browser() -> Iterator[WebDriver]:
         driver.quit()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the form screenshots go: ``$AUDIO_UI_SCREENSHOTS`` (relative to the repository), or a
     temporary folder."""
