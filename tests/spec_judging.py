@@ -21,9 +21,11 @@ REPORT = Path(os.environ["AIRFLOW_HOME"]) / "spec-judge.json"
 _finals: dict[str, dict[str, Any]] = {}
 
 
-def judge_report(base_url: str) -> dict[str, Any]:
-    """A judged sandbox's verdicts so far."""
+def judge_report(base_url: str) -> dict[str, Any] | None:
+    """A judged sandbox's verdicts so far; ``None`` when it was started without the judge."""
     answer = requests.get(f"{base_url}/_sandbox/spec-judge", timeout=10)
+    if answer.status_code == 404:
+        return None
     answer.raise_for_status()
     report: dict[str, Any] = answer.json()
     _finals[base_url] = report
@@ -33,6 +35,7 @@ def judge_report(base_url: str) -> dict[str, Any]:
 def assert_no_new_violations(base_url: str, before: int) -> None:
     """Fail when the sandbox at ``base_url`` found violations past the first ``before``."""
     report = judge_report(base_url)
+    assert report is not None, f"the sandbox at {base_url} does not judge its traffic (--judge-specs)"
     found = report["violation_count"] - before
     if found:
         shown = "\n  ".join(report["violations"][before:][:20])

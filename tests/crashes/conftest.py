@@ -270,10 +270,10 @@ def find_task_processes(stack: AirflowStack, ti: TaskInstanceRow) -> TaskProcess
 class SandboxAdmin:
     """The sandbox subprocess's admin routes (no auth, never faulted, never counted)."""
 
-    url: str
+    base_url: str
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
-        response = requests.request(method, f"{self.url}/_sandbox{path}", json=body, timeout=10)
+        response = requests.request(method, f"{self.base_url}/_sandbox{path}", json=body, timeout=10)
         assert response.ok, f"{method} /_sandbox{path}: {response.status_code} {response.text[:500]}"
         return response.json()
 

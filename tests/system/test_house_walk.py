@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from audio_sandbox.core.server import SandboxServer
 
 PACKAGE = Path(airflow_provider_audio.__file__).resolve().parent
-MAX_FILES = 12
+# Issue 12 brought the walk to 12 files; issue 14 added one step to it on purpose: the voices an
+# audioform names are checked against AudioStack's list (hooks/audiostack_library.py) before paying.
+MAX_FILES = 13
 
 
 def provider_files_run_by(walk: Any) -> set[str]:
@@ -48,7 +50,7 @@ def provider_files_run_by(walk: Any) -> set[str]:
     return seen
 
 
-def test_the_audioform_walk_runs_in_at_most_twelve_provider_files(
+def test_the_audioform_walk_runs_in_at_most_thirteen_provider_files(
     airflow_db: Path, sandbox_connections: SandboxServer, tmp_path: Path, run_operator: OperatorRunner
 ) -> None:
     kwargs = {
