@@ -24,3 +24,8 @@ MAX_BATCH_ITEMS: Final = 1000
 
 # The audio formats AudioPod renders voice previews in.
 PREVIEW_FORMATS: Final = ("mp3", "wav")
+
+# The AIOZ Stream metadata key of the pair "<task instance mark>.<submit marker>" that every media
+# the provider uploads carries: how a retry finds a create whose answer was lost, and how a task
+# (or its trigger, when the task is killed) knows a media as its own.
+AIOZ_UPLOAD_MARK_KEY: Final = "airflow_upload"

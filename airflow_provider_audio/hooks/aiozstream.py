@@ -324,6 +324,12 @@ class AiozStreamHook(AudioServiceHook):
         self.get_conn().call(routes.DELETE_MEDIA, path_params={"media_id": media_id})
         self.log.info("Deleted AIOZ Stream media %s", media_id)
 
+    async def adelete_media(self, media_id: str) -> None:
+        """Delete a media object, from a trigger."""
+        client = await self.aget_client()
+        await client.call(routes.DELETE_MEDIA, path_params={"media_id": media_id})
+        self.log.info("Deleted AIOZ Stream media %s", media_id)
+
     def upload_part(self, media_id: str, part: Part, total: int, data: memoryview, filename: str) -> None:
         """
         Send one part: its bytes, 1-based ``index``, MD5 ``hash`` and ``Content-Range``.

@@ -303,6 +303,12 @@ class AudioPodHook(AudioServiceHook):
         self.get_conn().call(routes.DELETE_VOICE, path_params={"voice_id": voice_id})
         self.log.info("Deleted AudioPod voice %s", voice_id)
 
+    async def adelete_voice(self, voice_id: str) -> None:
+        """Delete a custom voice (204), from a trigger."""
+        client = await self.aget_client()
+        await client.call(routes.DELETE_VOICE, path_params={"voice_id": voice_id})
+        self.log.info("Deleted AudioPod voice %s", voice_id)
+
     def create_collection(self, request: CreateCollectionRequest | Mapping[str, Any]) -> dict[str, Any]:
         """Create a voice collection."""
         model = request if isinstance(request, CreateCollectionRequest) else parse_collection(request)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_audio.defaults import AIOZSTREAM_CONN_ID
+from airflow_provider_audio.defaults import AIOZ_UPLOAD_MARK_KEY, AIOZSTREAM_CONN_ID
 from airflow_provider_audio.exceptions import (
     AudioCostGuardError,
     AudioInputError,
@@ -43,7 +43,7 @@ DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_TRANSCODE_TIMEOUT = timedelta(hours=2)
 # The metadata pair a media this provider creates carries: "<task instance mark>.<submit marker>".
 # It finds a create whose answer was lost, and it is how a task knows a media is its own.
-UPLOAD_MARK_KEY = "airflow_upload"
+UPLOAD_MARK_KEY = AIOZ_UPLOAD_MARK_KEY
 
 # The preset AIOZ Stream transcodes to when a create body names no qualities (its API reference,
 # Media > Audio > Create audio object).
@@ -256,17 +256,20 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
             update={"metadata": [*(request.metadata or []), self._mark(context, self.intent_marker)]}
         )
         media = self.hook.create_media(marked)
-        return self._new_upload(media.id, source)
+        return self._new_upload(context, media.id, source)
 
     def find_lost_job(self, context: Context, intent: dict[str, Any]) -> Job | None:
         """The media a create whose answer was lost made: the one carrying this submit's mark."""
         mark = self._mark(context, str(intent["marker"]))
         found = self.hook.find_media_by_metadata(mark.key, mark.value)
-        return self._new_upload(found[0].id, self._source_checked()) if found else None
+        return self._new_upload(context, found[0].id, self._source_checked()) if found else None
 
-    def _new_upload(self, media_id: str, source: UploadSource) -> Job:
+    def _new_upload(self, context: Context, media_id: str, source: UploadSource) -> Job:
         return {
             "media_id": media_id,
+            # This task instance's mark, which the media carries: the trigger of a killed task
+            # deletes the media, unfinished, only when the service's answer shows this mark.
+            "created_by": task_mark(context),
             "part_size": self.part_size,
             "total": source.size,
             "confirmed": 0,
@@ -300,7 +303,9 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
     def make_trigger(self, job: Job) -> AiozStreamTranscodeTrigger:
         from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
 
-        return AiozStreamTranscodeTrigger(media_id=str(job["media_id"]), **self.wait_arguments(job))
+        return AiozStreamTranscodeTrigger(
+            media_id=str(job["media_id"]), created_by=job.get("created_by"), **self.wait_arguments(job)
+        )
 
     def _request_checked(self) -> CreateMediaRequest:
         assert self._request is not None, "validate() runs first"

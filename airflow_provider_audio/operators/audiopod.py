@@ -136,7 +136,10 @@ class AudioPodCreateVoiceOperator(AudioPodOperatorMixin, AudioJobOperator):
     def make_trigger(self, job: Job) -> AudioPodVoiceTrainingTrigger:
         from airflow_provider_audio.triggers.audiopod import AudioPodVoiceTrainingTrigger
 
-        return AudioPodVoiceTrainingTrigger(voice_id=str(job["voice_id"]), **self.wait_arguments(job))
+        # Every voice this operator waits on is one it created (submit, or find_lost_job).
+        return AudioPodVoiceTrainingTrigger(
+            voice_id=str(job["voice_id"]), created_name=self.name, **self.wait_arguments(job)
+        )
 
     def job_result(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         return dict(event.get("result") or {})

@@ -15,6 +15,7 @@ class AimlApiGenerationTrigger(AudioPollingTrigger):
 
     ``queued`` and ``generating`` keep waiting; ``completed`` is success (``result`` holds the
     ``audio_file`` and ``credits_used``); ``error`` ends with the API's error name and message.
+    A killed task's generation cannot be cancelled: :meth:`on_kill` says so.
 
     :param generation_id: the generation to wait on.
     :param wait: ``conn_id`` (the AIML API connection), ``poll_interval`` (AIML's own example
@@ -23,6 +24,11 @@ class AimlApiGenerationTrigger(AudioPollingTrigger):
     """
 
     hook_class = AimlApiHook
+    # AIML API's stable-audio spec has no cancel route (only POST and GET /v2/generate/audio).
+    cancel_note = (
+        "AIML API has no route that cancels a generation; it finishes and is billed, its id is in "
+        "the task's XCom"
+    )
 
     def __init__(self, *, generation_id: str, **wait: Unpack[WaitArguments]) -> None:
         super().__init__(**wait)

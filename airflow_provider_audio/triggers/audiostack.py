@@ -28,7 +28,8 @@ class AudioStackResourceTrigger(AudioPollingTrigger):
     (the ads of a brief, the batches of a large batch build). Resources that have ended are not
     asked again. The event's ``result`` is ``{"items": {id: {state, message, result, errors}}}``;
     its status is ``success`` when every item succeeded, ``error`` as soon as all have ended and
-    one failed (the message names each failed id and why).
+    one failed (the message names each failed id and why). A killed task's builds cannot be
+    cancelled: :meth:`on_kill` says so.
 
     :param resource: the resource kind (``audioform``, ``batch``, ``story``, ``speech``, ``mix``,
         ``encoding``, ``file``).
@@ -39,6 +40,11 @@ class AudioStackResourceTrigger(AudioPollingTrigger):
     """
 
     hook_class = AudioStackHook
+    # Neither AudioStack's API reference nor its official SDK (4.0.0) has a cancel route.
+    cancel_note = (
+        "AudioStack has no route that cancels a build; it finishes and is billed, its ids are in "
+        "the task's XCom"
+    )
 
     def __init__(self, *, resource: str, resource_ids: list[str], **wait: Unpack[WaitArguments]) -> None:
         super().__init__(**wait)

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 EventStatus = Literal["success", "error", "timeout"]
 
+# The calls of a killed task's clean-up: a few attempts, well inside ``kill_timeout``.
+KILL_RETRY_POLICY = RetryPolicy(max_attempts=3, max_elapsed=10.0, max_wait=2.0)
+
 preload_async_path()
 
 
@@ -167,8 +170,12 @@ class AudioPollingTrigger(BaseTrigger):
     def _event(self, status: EventStatus, message: str, result: dict[str, Any] | None = None) -> TriggerEvent:
         return TriggerEvent(self.event_payload(status, message, result))
 
-    # What a subclass can say about cancelling its job when the wait stops early.
-    cancel_note = "the service offers no way to cancel it from here; it goes on and may be billed"
+    # What becomes of the job of a killed task when :meth:`kill_job` can do nothing about it; a
+    # subclass names its service's case (which vendor material was searched for a cancel route).
+    cancel_note: ClassVar[str] = "the service offers no way to cancel it; it goes on and may be billed"
+    # Seconds on_kill may spend on the service; Airflow's own bound ([triggerer] on_kill_timeout,
+    # 30 s by default) cuts it short anyway, without a word of what was left undone.
+    kill_timeout: ClassVar[float] = 20.0
 
     async def run(self) -> AsyncGenerator[TriggerEvent, None]:
         self._fired = False
@@ -176,13 +183,61 @@ class AudioPollingTrigger(BaseTrigger):
         self._fired = True
         yield event
 
+    async def on_kill(self) -> None:
+        """
+        Airflow 3.3 calls this when a user kills the deferred task (marks it failed or succeeded,
+        or clears it) while this trigger waits, never on a triggerer restart or hand-over, a
+        timeout or an event. :meth:`kill_job` cleans up what the service allows, within
+        ``kill_timeout`` seconds, on the event loop; what it did, or why it could not, is logged,
+        and nothing is raised.
+        """
+        self._killed = True
+        started = time.monotonic()
+        try:
+            outcome = await asyncio.wait_for(self.kill_job(), timeout=self.kill_timeout)
+        except TimeoutError:
+            self.log.error(
+                "The task was killed while waiting on %s; cleaning up gave up after %.0f s: the job "
+                "is left as it is",
+                self.describe(),
+                self.kill_timeout,
+            )
+        except Exception as error:
+            # on_kill must not raise (Airflow would only log it); say what was left instead.
+            self.log.error(
+                "The task was killed while waiting on %s; cleaning up failed, the job is left as it is: %s",
+                self.describe(),
+                error,
+            )
+        else:
+            self.log.warning(
+                "The task was killed while waiting on %s: %s (on_kill took %.2f s)",
+                self.describe(),
+                outcome,
+                time.monotonic() - started,
+            )
+
+    async def kill_job(self) -> str:
+        """
+        Cancel or clean up the job of a killed task where the service allows it, and say in
+        words what was done; by default nothing can be (``cancel_note``). Only a job the task
+        itself created may be touched, which the service's own answer must show.
+        """
+        return self.cancel_note
+
     async def cleanup(self) -> None:
         """
-        Called when the triggerer drops this trigger: after its event, or early (the task was marked
-        failed or cleared, or the trigger moved). Early, say what happens to the remote job.
+        Called whenever the triggerer drops this trigger: after its event, on a kill (after
+        :meth:`on_kill`), and when the triggerer stops or hands the trigger to another. The last
+        touches nothing remote: the job goes on, and the triggerer that takes the trigger over
+        resumes the wait.
         """
-        if not getattr(self, "_fired", True):
-            self.log.warning("Stopped waiting on %s before it ended: %s", self.describe(), self.cancel_note)
+        if not getattr(self, "_fired", True) and not getattr(self, "_killed", False):
+            self.log.warning(
+                "Stopped waiting on %s before it ended (the triggerer stopped or handed the trigger "
+                "on): the job goes on, and a triggerer that takes this trigger over resumes the wait",
+                self.describe(),
+            )
 
     async def wait_for_event(self) -> TriggerEvent:
         """
