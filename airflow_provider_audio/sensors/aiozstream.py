@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, conf
@@ -22,11 +23,18 @@ class AiozStreamMediaSensor(BaseSensorOperator):
     Wait until a media is transcoded (``done``); ``fail`` or ``deleted`` fail the sensor at once.
 
     Deferrable: the wait runs in :class:`AiozStreamTranscodeTrigger`, bounded by the sensor's
-    ``timeout``. Returns the media summary (HLS/DASH and player URLs...).
+    ``timeout``. With ``start_from_trigger`` the task starts in the triggerer (Airflow 3's
+    "triggering deferral from task start"): the scheduler defers it at once, ``media_id`` and
+    ``conn_id`` are rendered there, and a worker runs only ``execute_complete`` once the media is
+    done, so a sensor waiting on a long transcoding never takes a worker slot. The wait is then
+    bounded by ``timeout`` as Airflow's trigger timeout. Returns the media summary (HLS/DASH and
+    player URLs...).
 
     :param media_id: the media to watch (templated).
     :param conn_id: the AIOZ Stream connection.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    :param start_from_trigger: start in the triggerer, with no worker before the trigger fires
+        (implies ``deferrable``).
     """
 
     template_fields: Sequence[str] = ("media_id", "conn_id")
@@ -38,13 +46,32 @@ class AiozStreamMediaSensor(BaseSensorOperator):
         media_id: str,
         conn_id: str = AIOZSTREAM_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        start_from_trigger: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.media_id = media_id
         self.conn_id = conn_id
-        self.deferrable = deferrable
+        self.deferrable = deferrable or start_from_trigger
+        self.start_from_trigger = start_from_trigger
         self._summary: dict[str, Any] | None = None
+        if start_from_trigger:
+            # Imported here: DAG files that do not start sensors in the triggerer parse without it.
+            from airflow.triggers.base import StartTriggerArgs
+
+            self.start_trigger_args = StartTriggerArgs(
+                trigger_cls="airflow_provider_audio.triggers.aiozstream.AiozStreamTranscodeTrigger",
+                # Rendered in the triggerer (the templated fields named here); no deadline of the
+                # trigger's own: the trigger timeout below bounds the wait, and Airflow keeps it.
+                trigger_kwargs={
+                    "conn_id": conn_id,
+                    "media_id": media_id,
+                    "poll_interval": float(self.poke_interval),
+                    "deadline": None,
+                },
+                next_method="execute_complete",
+                timeout=timedelta(seconds=float(self.timeout)),
+            )
 
     def execute(self, context: Context) -> Any:
         from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections.abc import AsyncGenerator
@@ -71,13 +72,15 @@ class WaitArguments(TypedDict):
 
     :param conn_id: the Airflow connection of the service.
     :param poll_interval: seconds between two polls.
-    :param deadline: absolute deadline, as a UNIX timestamp (survives triggerer restarts unchanged).
+    :param deadline: absolute deadline, as a UNIX timestamp (survives triggerer restarts unchanged);
+        ``None``: the task's trigger timeout, which Airflow sets when the task defers and keeps
+        across triggerer restarts (how a task that starts in the triggerer is bounded).
     :param max_consecutive_failures: transient failures in a row tolerated before giving up.
     """
 
     conn_id: str
     poll_interval: float
-    deadline: float
+    deadline: float | None
     max_consecutive_failures: NotRequired[int]
 
 
@@ -99,7 +102,9 @@ class AudioPollingTrigger(BaseTrigger):
 
     :param conn_id: the Airflow connection of the service.
     :param poll_interval: seconds between two polls.
-    :param deadline: absolute deadline, as a UNIX timestamp (survives triggerer restarts unchanged).
+    :param deadline: absolute deadline, as a UNIX timestamp (survives triggerer restarts unchanged);
+        ``None``: the task's trigger timeout, which Airflow sets when the task defers and keeps
+        across triggerer restarts (how a task that starts in the triggerer is bounded).
     :param max_consecutive_failures: transient failures in a row tolerated before giving up.
     """
 
@@ -110,13 +115,15 @@ class AudioPollingTrigger(BaseTrigger):
         *,
         conn_id: str,
         poll_interval: float,
-        deadline: float,
+        deadline: float | None,
         max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.conn_id = conn_id
         self.poll_interval = float(poll_interval)
-        self.deadline = float(deadline)
+        # None: Airflow's trigger timeout, known only in the triggerer (see run()).
+        self._deadline_from_airflow = deadline is None
+        self.deadline = math.inf if deadline is None else float(deadline)
         self.max_consecutive_failures = int(max_consecutive_failures)
 
     def job_kwargs(self) -> dict[str, Any]:
@@ -156,7 +163,7 @@ class AudioPollingTrigger(BaseTrigger):
         return classpath, {
             "conn_id": self.conn_id,
             "poll_interval": self.poll_interval,
-            "deadline": self.deadline,
+            "deadline": None if self._deadline_from_airflow else self.deadline,
             "max_consecutive_failures": self.max_consecutive_failures,
             **self.job_kwargs(),
         }
@@ -179,6 +186,14 @@ class AudioPollingTrigger(BaseTrigger):
 
     async def run(self) -> AsyncGenerator[TriggerEvent, None]:
         self._fired = False
+        if self._deadline_from_airflow:
+            # The triggerer sets timeout_after from the task's trigger timeout before run().
+            timeout_after = getattr(self, "timeout_after", None)
+            if timeout_after is None:
+                self._fired = True
+                yield self._event("error", f"no deadline for {self.describe()}: give one, or a timeout")
+                return
+            self.deadline = timeout_after.timestamp()
         event = await self.wait_for_event()
         self._fired = True
         yield event
