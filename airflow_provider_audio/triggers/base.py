@@ -24,6 +24,8 @@ EventStatus = Literal["success", "error", "timeout"]
 
 # The calls of a killed task's clean-up: a few attempts, well inside ``kill_timeout``.
 KILL_RETRY_POLICY = RetryPolicy(max_attempts=3, max_elapsed=10.0, max_wait=2.0)
+# Clean-ups of killed tasks under way (a reference each, so none is collected before it ends).
+_KILLS: set[asyncio.Future[None]] = set()
 
 preload_async_path()
 
@@ -180,9 +182,10 @@ class AudioPollingTrigger(BaseTrigger):
     # What becomes of the job of a killed task when :meth:`kill_job` can do nothing about it; a
     # subclass names its service's case (which vendor material was searched for a cancel route).
     cancel_note: ClassVar[str] = "the service offers no way to cancel it; it goes on and may be billed"
-    # Seconds on_kill may spend on the service; Airflow's own bound ([triggerer] on_kill_timeout,
-    # 30 s by default) cuts it short anyway, without a word of what was left undone.
-    kill_timeout: ClassVar[float] = 20.0
+    # Seconds a killed task's clean-up may spend on the service. It is shielded from Airflow's
+    # cancels, so this is its bound (Airflow's own, [triggerer] on_kill_timeout, would otherwise
+    # cut it short without a word of what was left undone).
+    kill_timeout: ClassVar[float] = 15.0
 
     async def run(self) -> AsyncGenerator[TriggerEvent, None]:
         self._fired = False
@@ -201,21 +204,30 @@ class AudioPollingTrigger(BaseTrigger):
     async def on_kill(self) -> None:
         """
         Airflow 3.3 calls this when a user kills the deferred task (marks it failed or succeeded,
-        or clears it) while this trigger waits, never on a triggerer restart or hand-over, a
-        timeout or an event. :meth:`kill_job` cleans up what the service allows, within
-        ``kill_timeout`` seconds, on the event loop; what it did, or why it could not, is logged,
-        and nothing is raised.
+        or clears it) while this trigger waits, never on a triggerer restart, a timeout or an
+        event. :meth:`kill_job` cleans up what the service allows, within ``kill_timeout`` seconds,
+        on the event loop; what it did, or why it could not, is logged, and nothing is raised.
+
+        The work is shielded: Airflow 3.3.2 cancels the trigger again on each pass of the
+        triggerer's loop (about a second) until it has ended, and that second cancel would
+        otherwise cut a clean-up short mid-call. The shielded work finishes on its own.
         """
         self._killed = True
+        work = asyncio.ensure_future(self._kill())
+        _KILLS.add(work)
+        work.add_done_callback(_KILLS.discard)
+        await asyncio.shield(work)
+
+    async def _kill(self) -> None:
         started = time.monotonic()
         try:
             outcome = await asyncio.wait_for(self.kill_job(), timeout=self.kill_timeout)
         except TimeoutError:
             self.log.error(
-                "The task was killed while waiting on %s; cleaning up gave up after %.0f s: the job "
+                "The task was killed while waiting on %s; cleaning up gave up after %.1f s: the job "
                 "is left as it is",
                 self.describe(),
-                self.kill_timeout,
+                time.monotonic() - started,
             )
         except Exception as error:
             # on_kill must not raise (Airflow would only log it); say what was left instead.

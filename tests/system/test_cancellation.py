@@ -24,7 +24,7 @@ from airflow_provider_audio.triggers.audiostack import AudioStackResourceTrigger
 from airflow_provider_audio.upload.sources import FileSource
 from airflow_provider_audio.voice_samples import load_voice_samples
 from tests.conftest import sandbox_connection
-from tests.system.conftest import patch_settings, sandbox_stats
+from tests.system.conftest import add_fault, patch_settings, sandbox_stats
 from tests.system.test_audiopod_aimlapi import write_wav
 
 AUDIOFORM = {
@@ -224,3 +224,29 @@ async def test_on_kill_that_cannot_reach_the_service_logs_and_does_not_raise(
         "The task was killed while waiting on media m-1; cleaning up failed, the job is left as it is"
         in logged
     )
+
+
+async def test_a_second_cancel_does_not_cut_the_clean_up_short(
+    sandbox_connections: SandboxServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Airflow 3.3.2 cancels the trigger's task again on each pass of the triggerer's loop while
+    # on_kill runs; the clean-up is shielded and ends anyway.
+    own = marked_media("task-a")
+    add_fault(sandbox_connections, match="DELETE /aiozstream/api/media/*", kind="slow", delay=1.0)
+    killing = asyncio.ensure_future(aioz_trigger(own, created_by="task-a").on_kill())
+    await asyncio.sleep(0.3)
+    killing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await killing
+    for _ in range(50):
+        if not AiozStreamHook().media_exists(own):
+            break
+        await asyncio.sleep(0.1)
+    assert not AiozStreamHook().media_exists(own)
+    logged = ""
+    for _ in range(20):
+        logged += "".join(capfd.readouterr())
+        if "deleted media" in logged:
+            break
+        await asyncio.sleep(0.1)
+    assert f"deleted media {own}, which this task created" in logged
