@@ -18,6 +18,7 @@ from airflow_provider_audio.exceptions import (
     AudioServiceError,
     AudioServiceNotFoundError,
 )
+from airflow_provider_audio.lineage import AudioLineageMixin
 from airflow_provider_audio.operators.base import (
     AudioJobOperator,
     Job,
@@ -76,7 +77,7 @@ class AiozStreamOperatorMixin(ServiceHookMixin["AiozStreamHook"]):
     hook_path = "airflow_provider_audio.hooks.aiozstream.AiozStreamHook"
 
 
-class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
+class AiozStreamUploadAudioOperator(AudioLineageMixin, AiozStreamOperatorMixin, AudioJobOperator):
     """
     Publish an audio file on AIOZ Stream: create, upload in parts, complete, wait for transcoding.
 
@@ -98,6 +99,8 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
       answer was lost is found by it on the retry instead of being paid again, and an unfinished
       upload is deleted only when it bears this task's mark, never another's.
     - **Verified**: after ``complete`` and after transcoding, the media's size must equal the source's.
+    - **Lineage**: with the OpenLineage provider installed, the task reports the source as its
+      input and the media as its output (see :mod:`airflow_provider_audio.lineage`).
 
     Returns the media summary: ``{media_id, title, status, size_bytes, duration_seconds, hls_url,
     dash_url, hls_player_url, dash_player_url, source_url, reused}``.
@@ -400,6 +403,19 @@ class AiozStreamUploadAudioOperator(AiozStreamOperatorMixin, AudioJobOperator):
             on_confirmed=record,
         )
         self._uploading_media_id = None
+
+    def lineage(self, result: dict[str, Any]) -> tuple[list[Any], list[Any], dict[str, Any]]:
+        from airflow_provider_audio.lineage import service_object_dataset
+
+        inputs = [dataset for dataset in [self.source_dataset()] if dataset is not None]
+        media = service_object_dataset(self.hook.settings().base_url, f"media/{result['media_id']}")
+        return inputs, [media], {}
+
+    def source_dataset(self) -> Any:
+        """The dataset of the audio this task uploads (``None`` when there is none)."""
+        from airflow_provider_audio.lineage import location_dataset
+
+        return location_dataset(self.source) if self.source is not None else None
 
     def on_kill(self) -> None:
         """

@@ -12,6 +12,7 @@ from airflow.sdk import BaseOperatorLink
 
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
 from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError
+from airflow_provider_audio.lineage import AudioLineageMixin
 from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin, XComUrlLink
 
 # Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
@@ -127,7 +128,7 @@ class AudioStackJobOperator(AudioStackOperatorMixin, AudioJobOperator):
         )
 
 
-class AudioStackBuildAudioformOperator(AudioStackJobOperator):
+class AudioStackBuildAudioformOperator(AudioLineageMixin, AudioStackJobOperator):
     """
     Build one audioform and wait for the delivered file, without holding a worker slot.
 
@@ -141,7 +142,10 @@ class AudioStackBuildAudioformOperator(AudioStackJobOperator):
     (deferrable mode) or in the task with the same polling code (``deferrable=False``).
 
     Returns ``{audioform_id, uri, extension, encoder_preset, loudness_preset, public,
-    duration_seconds, output_path, size_bytes}``.
+    duration_seconds, output_path, size_bytes}``. With the OpenLineage provider installed,
+    a build reports its inputs (the audioform's JSON file, when it was given as one, and the
+    task's ``inlets``, such as the article it narrates) and outputs (the delivered file, and
+    ``output_path`` when downloaded), and the audioform id as the run's external job.
 
     :param audioform: the audioform: a dict, a JSON string, or the path of a JSON file (templated).
     :param conn_id: the AudioStack connection.
@@ -202,6 +206,27 @@ class AudioStackBuildAudioformOperator(AudioStackJobOperator):
         # Airflow renders extra links at the end of every attempt, a deferring one included; an
         # empty value until delivery keeps the link quiet instead of a "XCom not found" error.
         return {"audioform_id": job["resource_ids"][0], AUDIO_URI_XCOM_KEY: ""}
+
+    def lineage(self, result: dict[str, Any]) -> tuple[list[Any], list[Any], dict[str, Any]]:
+        from airflow_provider_audio.lineage import (
+            external_job_facet,
+            location_dataset,
+            service_object_dataset,
+        )
+
+        inputs = []
+        source = self.audioform
+        # A path (or a template rendered to one) rather than the audioform's JSON text or a dict.
+        is_path = isinstance(source, str) and not source.lstrip().startswith("{")
+        if isinstance(source, os.PathLike) or is_path:
+            inputs.append(location_dataset(source))
+        outputs = [location_dataset(result["uri"])] if result.get("uri") else []
+        if result.get("output_path"):
+            outputs.append(location_dataset(result["output_path"]))
+        audioform_id = str(result["audioform_id"])
+        audioform = service_object_dataset(self.hook.settings().base_url, f"audioforms/{audioform_id}")
+        facets = external_job_facet(audioform_id, f"{audioform.namespace}{audioform.name}")
+        return inputs, outputs, facets
 
     def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
         from airflow_provider_audio.client.files import as_destination, wav_duration_seconds

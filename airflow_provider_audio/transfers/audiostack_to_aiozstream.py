@@ -89,6 +89,19 @@ class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
             uri, timeouts=settings.timeouts, service="audiostack", retry_policy=settings.retry_policy
         )
 
+    def source_dataset(self) -> Any:
+        """
+        The delivered file, named as the build that made it names its output (so lineage joins
+        the two): ``audio_uri``, or the audioform's delivery as AudioStack gives it now.
+        """
+        from airflow_provider_audio.lineage import location_dataset
+
+        uri = self.audio_uri
+        if uri is None:
+            assert self.audioform_id is not None
+            uri = self.audiostack_hook.get_audioform(self.audioform_id).uri
+        return location_dataset(uri) if uri else None
+
     def source_duration(self, source: UploadSource) -> float | None:
         if self.duration_seconds is None and self._delivered_duration is not None:
             return self._delivered_duration
