@@ -32,6 +32,7 @@ from airflow_provider_audio.models.aiozstream import (
 )
 from airflow_provider_audio.upload.multipart import MultipartBody
 from airflow_provider_audio.upload.parts import Part, plan_parts
+from airflow_provider_audio.upload.progress import PROGRESS_LOG_SECONDS, UploadProgressLog
 from airflow_provider_audio.upload.sources import UploadSource, read_exactly
 
 if TYPE_CHECKING:
@@ -353,13 +354,16 @@ class AiozStreamHook(AudioServiceHook):
         *,
         already_confirmed: int = 0,
         on_confirmed: Callable[[UploadProgress], None] | None = None,
+        progress_every: float = PROGRESS_LOG_SECONDS,
     ) -> UploadProgress:
         """
         Upload ``source`` in parts, in order, resuming after ``already_confirmed`` parts.
 
         One buffer of ``part_size`` bytes is reused for every part, so memory does not grow with
         the file. ``on_confirmed`` is called after each part the service confirmed (the operator
-        records progress there, so a retried task resumes instead of starting over).
+        records progress there, so a retried task resumes instead of starting over). Progress is
+        logged (parts, percent, bytes, speed) for the first part, then at most once every
+        ``progress_every`` seconds, and for the last part (:class:`UploadProgressLog`).
         """
         progress = UploadProgress(total=source.size, parts=plan_parts(source.size, part_size))
         progress.confirmed = already_confirmed
@@ -367,6 +371,9 @@ class AiozStreamHook(AudioServiceHook):
         if not remaining:
             return progress
         buffer = memoryview(bytearray(min(part_size, source.size)))
+        report = UploadProgressLog(
+            self.log, f"media {media_id}", source.size, len(progress.parts), every=progress_every
+        )
         with source.open_at(remaining[0].start) as stream:
             for part in remaining:
                 view = buffer[: part.length]
@@ -376,13 +383,7 @@ class AiozStreamHook(AudioServiceHook):
                 progress.sent_bytes += part.length
                 if on_confirmed is not None:
                     on_confirmed(progress)
-                self.log.info(
-                    "Uploaded part %d/%d of media %s (%s)",
-                    part.index,
-                    len(progress.parts),
-                    media_id,
-                    part.content_range(source.size),
-                )
+                report.confirmed(part.index, part.length, part.end + 1)
         return progress
 
     def complete_upload(self, media_id: str) -> None:

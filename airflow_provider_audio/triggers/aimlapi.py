@@ -42,7 +42,7 @@ class AimlApiGenerationTrigger(AudioPollingTrigger):
         generation = await hook.aget_generation(self.generation_id)
         status = generation.status
         if not status.is_terminal():
-            return PollResult(done=False, message=f"generation {self.generation_id} is {status.value}")
+            return PollResult(done=False, message=status.value)
         result = {
             "audio_url": generation.audio_url,
             "audio_file": generation.data.get("audio_file"),

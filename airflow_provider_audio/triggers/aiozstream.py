@@ -87,9 +87,7 @@ class AiozStreamTranscodeTrigger(AudioPollingTrigger):
         media = await hook.aget_media(self.media_id)
         status = media.status
         if not status.is_terminal():
-            return PollResult(
-                done=False, message=f"media {self.media_id} is {status.value}", result=media.summary()
-            )
+            return PollResult(done=False, message=status.value, result=media.summary())
         if status is MediaStatus.DONE:
             return PollResult(
                 done=True,

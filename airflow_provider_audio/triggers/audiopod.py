@@ -86,7 +86,7 @@ class AudioPodVoiceTrainingTrigger(AudioPollingTrigger):
         voice = await hook.avoice_status(self.voice_id)
         status = voice.status
         if not status.is_terminal():
-            return PollResult(done=False, message=f"voice {self.voice_id} is {status.value}")
+            return PollResult(done=False, message=f"training ({status.value})")
         if status.is_failure():
             reason = voice.data.get("error_message") or "no reason given"
             return PollResult(

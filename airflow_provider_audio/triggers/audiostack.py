@@ -72,7 +72,8 @@ class AudioStackResourceTrigger(AudioPollingTrigger):
         waiting = [resource_id for resource_id in self.resource_ids if resource_id not in self._ended]
         if waiting:
             done = len(self.resource_ids) - len(waiting)
-            return PollResult(done=False, message=f"{self.resource} {done}/{len(self.resource_ids)} ended")
+            count = len(self.resource_ids)
+            return PollResult(done=False, message="building" if count == 1 else f"{done} of {count} ended")
         failed = {rid: s for rid, s in self._ended.items() if s.state is BuildState.FAILED}
         result = {"items": {rid: _item(self._ended[rid]) for rid in self.resource_ids}}
         if failed:
@@ -83,9 +84,10 @@ class AudioStackResourceTrigger(AudioPollingTrigger):
         )
 
     def _failure_message(self, failed: dict[str, BuildStatus]) -> str:
-        """Each failed resource once, by id, with AudioStack's reasons."""
+        """Each failed resource once, by id, naming the audioform asset each of AudioStack's
+        errors is about: ``audioform 42 (asset 'speech') failed to build: Voice 'x' is not available``."""
         if len(self.resource_ids) == 1:
             ((resource_id, status),) = failed.items()
-            return f"{self.resource} {resource_id} failed to build: {status.describe_errors()}"
-        reasons = "; ".join(f"{rid}: {status.describe_errors()}" for rid, status in failed.items())
-        return f"{len(failed)} of {len(self.resource_ids)} {self.resource}(s) failed to build: {reasons}"
+            return f"{self.resource} {resource_id} {status.describe_failure()}"
+        reasons = "; ".join(f"{rid} {status.describe_failure()}" for rid, status in failed.items())
+        return f"{len(failed)} of {len(self.resource_ids)} {self.resource}(s) failed: {reasons}"

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NotRequired, TypedDict
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
+from pydantic import PrivateAttr
 
 from airflow_provider_audio.client.http import preload_async_path
 from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.defaults import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from airflow_provider_audio.exceptions import AudioServiceError
+from airflow_provider_audio.log_format import format_deadline, format_duration
 
 if TYPE_CHECKING:
     from airflow_provider_audio.hooks.base import AudioServiceHook
@@ -68,6 +70,38 @@ class FailureBudget:
         self.consecutive = 0
 
 
+class AudioTriggerEvent(TriggerEvent):
+    """
+    The provider's trigger events: a :class:`TriggerEvent` whose text is what it ended and how,
+    not its whole payload. The triggerer logs every event it fires in the task's log ("Trigger fired
+    event"); with the payload there, a failed build's errors showed there (twice: in the message
+    and in the result) and again in the task's own failure. The payload reaches the task unchanged,
+    and the task says the outcome once: its summary line, or its error.
+    """
+
+    _about: str = PrivateAttr(default="")
+
+    @classmethod
+    def about(cls, job: str, payload: dict[str, Any]) -> AudioTriggerEvent:
+        """
+        An event of ``payload`` about ``job``.
+
+        :param job: the job in words (the trigger's :meth:`AudioPollingTrigger.describe`).
+        :param payload: ``{status, message, <job ids>, result}``.
+        """
+        event = cls(payload=payload)
+        event._about = job
+        return event
+
+    def __repr__(self) -> str:
+        payload = self.payload if isinstance(self.payload, dict) else {}
+        status = payload.get("status")
+        ended = f"{status} on {self._about}"
+        if status == "error":
+            return f"TriggerEvent<{ended}: the task fails, saying why>"
+        return f"TriggerEvent<{ended}: {payload.get('message')}>"
+
+
 class WaitArguments(TypedDict):
     """
     What every wait takes besides its job's ids; all JSON-serializable, none a secret.
@@ -78,12 +112,15 @@ class WaitArguments(TypedDict):
         ``None``: the task's trigger timeout, which Airflow sets when the task defers and keeps
         across triggerer restarts (how a task that starts in the triggerer is bounded).
     :param max_consecutive_failures: transient failures in a row tolerated before giving up.
+    :param started_at: when the job was submitted, as a UNIX timestamp (the "elapsed" of the wait's
+        log lines counts from it, across triggerer restarts); ``None``: from the wait's start.
     """
 
     conn_id: str
     poll_interval: float
     deadline: float | None
     max_consecutive_failures: NotRequired[int]
+    started_at: NotRequired[float | None]
 
 
 class AudioPollingTrigger(BaseTrigger):
@@ -108,6 +145,9 @@ class AudioPollingTrigger(BaseTrigger):
         ``None``: the task's trigger timeout, which Airflow sets when the task defers and keeps
         across triggerer restarts (how a task that starts in the triggerer is bounded).
     :param max_consecutive_failures: transient failures in a row tolerated before giving up.
+    :param started_at: when the job was submitted, as a UNIX timestamp: the "Still working" lines
+        count the elapsed time from it, across triggerer restarts. ``None`` (and a trigger serialized
+        before this argument existed): from the start of this wait.
     """
 
     hook_class: ClassVar[type[AudioServiceHook]]
@@ -119,6 +159,7 @@ class AudioPollingTrigger(BaseTrigger):
         poll_interval: float,
         deadline: float | None,
         max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        started_at: float | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.conn_id = conn_id
@@ -127,6 +168,7 @@ class AudioPollingTrigger(BaseTrigger):
         self._deadline_from_airflow = deadline is None
         self.deadline = math.inf if deadline is None else float(deadline)
         self.max_consecutive_failures = int(max_consecutive_failures)
+        self.started_at = None if started_at is None else float(started_at)
 
     def job_kwargs(self) -> dict[str, Any]:
         """The job-specific constructor arguments (ids), all JSON-serializable."""
@@ -167,6 +209,7 @@ class AudioPollingTrigger(BaseTrigger):
             "poll_interval": self.poll_interval,
             "deadline": None if self._deadline_from_airflow else self.deadline,
             "max_consecutive_failures": self.max_consecutive_failures,
+            "started_at": self.started_at,
             **self.job_kwargs(),
         }
 
@@ -177,7 +220,7 @@ class AudioPollingTrigger(BaseTrigger):
         return {"status": status, "message": message, **self.job_kwargs(), "result": result or {}}
 
     def _event(self, status: EventStatus, message: str, result: dict[str, Any] | None = None) -> TriggerEvent:
-        return TriggerEvent(self.event_payload(status, message, result))
+        return AudioTriggerEvent.about(self.describe(), self.event_payload(status, message, result))
 
     # What becomes of the job of a killed task when :meth:`kill_job` can do nothing about it; a
     # subclass names its service's case (which vendor material was searched for a cancel route).
@@ -282,6 +325,7 @@ class AudioPollingTrigger(BaseTrigger):
 
     async def _wait(self, hook: AudioServiceHook) -> TriggerEvent:
         budget = FailureBudget(self.max_consecutive_failures)
+        started_at = self.started_at if self.started_at is not None else time.time()
         while True:
             remaining = self.deadline - time.time()
             if remaining <= 0:
@@ -305,8 +349,24 @@ class AudioPollingTrigger(BaseTrigger):
                 if outcome.done:
                     status: EventStatus = "success" if outcome.succeeded else "error"
                     return self._event(status, outcome.message, outcome.result)
-                self.log.info("Still working: %s", outcome.message or self.describe())
+                self.log.info("%s", self.still_working_line(outcome.message, started_at))
             await self._sleep(wait)
+
+    def still_working_line(self, status: str, started_at: float, now: float | None = None) -> str:
+        """
+        ``Still working on audioform 42: building; 2m10s elapsed, deadline 14:05:00 UTC (in
+        57m50s)``: what is waited on, how it stands, since when and until when.
+
+        :param status: the poll's message (empty: none).
+        :param started_at: when the job was submitted (or the wait began), as a UNIX timestamp.
+        :param now: the moment of the line (default: now).
+        """
+        now = time.time() if now is None else now
+        stands = f": {status}" if status else ""
+        return (
+            f"Still working on {self.describe()}{stands}; {format_duration(now - started_at)} elapsed, "
+            f"deadline {format_deadline(self.deadline, now)}"
+        )
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep ``seconds``, but not past the deadline."""

@@ -10,6 +10,7 @@ use this table, so one trigger class waits on any of them.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -154,6 +155,59 @@ class BuildStatus:
             for error in self.errors
         ]
         return "; ".join(texts) or self.message or "no reason given"
+
+    def errors_by_asset(self) -> dict[str | None, list[str]]:
+        """
+        Each error once, under the audioform asset it names (``None``: no asset): a text
+        ``assets.<name>...: why`` (the path left out), or an object whose ``loc`` runs through
+        ``"assets", <name>`` (its ``msg`` or ``message``). A failure with no error list is its
+        message, under ``None``.
+        """
+        found: dict[str | None, list[str]] = {}
+        for error in self.errors:
+            asset, text = _asset_error(error)
+            texts = found.setdefault(asset, [])
+            if text not in texts:
+                texts.append(text)
+        if not found:
+            found[None] = [self.message or "no reason given"]
+        return found
+
+    def describe_failure(self) -> str:
+        """
+        What failed and why, each error once: ``(asset 'speech') failed to build: Voice 'x' is not
+        available`` for one asset; ``failed to build: asset 'bed': ...; asset 'speech': ...`` for
+        several; ``failed to build: why`` when no asset is named.
+        """
+        by_asset = self.errors_by_asset()
+        named = [asset for asset in by_asset if asset is not None]
+        if len(named) == 1:
+            texts = by_asset[named[0]] + by_asset.get(None, [])
+            return f"(asset {named[0]!r}) failed to build: {'; '.join(texts)}"
+        parts = [
+            f"asset {asset!r}: {'; '.join(texts)}" if asset is not None else "; ".join(texts)
+            for asset, texts in by_asset.items()
+        ]
+        return f"failed to build: {'; '.join(parts)}"
+
+
+# "assets.<name>" and the rest of a path, then ": why" (how validation errors name a field).
+_ASSET_PATH = re.compile(r"^assets\.(?P<asset>[^.\[\s:]+)[^\s:]*:\s*(?P<text>.+)$", re.DOTALL)
+
+
+def _asset_error(error: Any) -> tuple[str | None, str]:
+    """An error of a failed build as (the audioform asset it names or ``None``, its text)."""
+    if isinstance(error, Mapping):
+        text = str(error.get("msg") or error.get("message") or dict(error))
+        loc = error.get("loc")
+        if isinstance(loc, list | tuple):
+            path = [str(part) for part in loc]
+            if "assets" in path[:-1]:
+                return path[path.index("assets") + 1], text
+        error = text
+    text = str(error)
+    match = _ASSET_PATH.match(text.strip())
+    return (match["asset"], match["text"].strip()) if match else (None, text)
 
 
 def _body(response: ApiResponse) -> dict[str, Any]:

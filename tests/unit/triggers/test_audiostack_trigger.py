@@ -90,6 +90,7 @@ def test_serialization_round_trip_holds_no_secret() -> None:
         "poll_interval",
         "deadline",
         "max_consecutive_failures",
+        "started_at",
     }
 
 
