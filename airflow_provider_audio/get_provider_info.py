@@ -78,7 +78,10 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "extra-links": [
             f"{_PACKAGE}.operators.audiostack.AudioStackAudioLink",
+            f"{_PACKAGE}.operators.audiostack.AudioStackFileLink",
             f"{_PACKAGE}.operators.audiostack.AudioStackPlatformLink",
             f"{_PACKAGE}.operators.aiozstream.AiozStreamPlayerLink",
+            f"{_PACKAGE}.operators.audiopod.AudioPodVoiceLink",
+            f"{_PACKAGE}.operators.aimlapi.AimlApiAudioLink",
         ],
     }

@@ -40,11 +40,13 @@ class DownloadedFile:
     :param path: where it is, as a string (a local path, or an object storage URL).
     :param size_bytes: its size.
     :param content_type: the Content-Type the server gave.
+    :param url: where it was downloaded from.
     """
 
     path: str
     size_bytes: int
     content_type: str | None
+    url: str = ""
 
 
 def as_destination(destination: str | os.PathLike[str] | ObjectStoragePath) -> Any:
@@ -146,7 +148,7 @@ def _download_once(
     except BaseException:
         _remove_quietly(temporary)
         raise
-    return DownloadedFile(path=str(target), size_bytes=written, content_type=content_type)
+    return DownloadedFile(path=str(target), size_bytes=written, content_type=content_type, url=url)
 
 
 def _route_of(url: str) -> str:

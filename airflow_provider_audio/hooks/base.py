@@ -164,6 +164,15 @@ class AudioServiceHook(BaseHook):
             self._settings = settings
         return self._settings
 
+    def points_at_service(self) -> bool:
+        """
+        Whether the connection reaches the service's own API (the host of its production base
+        URL), not the sandbox, a staging server or a proxy: only then do pages of the vendor's
+        console show what this connection made.
+        """
+        own = urlsplit(self.service.default_base_url).hostname
+        return urlsplit(self.settings().base_url).hostname == own
+
     def get_conn(self) -> SyncApiClient:
         """The sync client for tasks, built once per hook."""
         if self._sync_client is None:

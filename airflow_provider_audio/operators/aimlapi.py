@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_audio.defaults import AIMLAPI_CONN_ID
 from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError
-from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin
+from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin, XComUrlLink
 
 # Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
@@ -22,6 +22,17 @@ if TYPE_CHECKING:
 # AIML API's own example polls every 10 s; a 47 s clip takes about a minute to generate.
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_GENERATION_TIMEOUT = timedelta(minutes=30)
+
+
+# The XCom key under which the operator keeps the generated file's URL for this link.
+GENERATION_AUDIO_XCOM_KEY = "generation_audio_url"
+
+
+class AimlApiAudioLink(XComUrlLink):
+    """The generated audio: the generation's ``audio_file.url``, as AIML API gives it."""
+
+    name = "AIML API audio"
+    xcom_key = GENERATION_AUDIO_XCOM_KEY
 
 
 class AimlApiOperatorMixin(ServiceHookMixin["AimlApiHook"]):
@@ -58,6 +69,7 @@ class AimlApiGenerateAudioOperator(AimlApiOperatorMixin, AudioJobOperator):
     state_store_key = "aimlapi_generation"
     submit_route = "POST /v2/generate/audio"
     template_fields: Sequence[str] = ("prompt", "output_path", "conn_id")
+    operator_extra_links = (AimlApiAudioLink(),)
     ui_color = "#e3f7d7"
 
     def __init__(
@@ -116,6 +128,7 @@ class AimlApiGenerateAudioOperator(AimlApiOperatorMixin, AudioJobOperator):
             raise AudioJobFailedError(
                 f"generation {event.get('generation_id')} completed without an audio file"
             )
+        self.record_link(context, GENERATION_AUDIO_XCOM_KEY, str(url))
         self.log.info("Generation %s used %s credits", event.get("generation_id"), result.get("credits_used"))
         output: dict[str, Any] = {
             "generation_id": event.get("generation_id"),
@@ -128,6 +141,17 @@ class AimlApiGenerateAudioOperator(AimlApiOperatorMixin, AudioJobOperator):
             downloaded = self.hook.download(str(url), self.output_path)
             output["output_path"] = downloaded.path
             output["size_bytes"] = downloaded.size_bytes
+        audio_file = result.get("audio_file")
+        announced = audio_file.get("file_size") if isinstance(audio_file, dict) else None
+        self.log_made(
+            context,
+            f"generation {event.get('generation_id')}",
+            took_seconds=self.job_elapsed(context),
+            size_bytes=output["size_bytes"] if output["size_bytes"] is not None else announced,
+            audio_seconds=self.seconds_total,
+            location=output["output_path"],
+            url=str(url),
+        )
         return output
 
     def on_kill(self) -> None:

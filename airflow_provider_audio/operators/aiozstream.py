@@ -280,8 +280,7 @@ class AiozStreamUploadAudioOperator(AudioLineageMixin, AiozStreamOperatorMixin, 
         }
 
     def job_xcom(self, job: Job) -> dict[str, Any]:
-        # Extra links are rendered at the end of every attempt, a deferring one included.
-        return {"media_id": job["media_id"], PLAYER_URL_XCOM_KEY: ""}
+        return {"media_id": job["media_id"]}
 
     def carry_on(self, context: Context, job: Job, judged: PollResult | None) -> None:
         """Send the parts still missing and complete the upload, unless that was done before."""
@@ -449,9 +448,21 @@ class AiozStreamUploadAudioOperator(AudioLineageMixin, AiozStreamOperatorMixin, 
 
     def _published(self, context: Context, summary: dict[str, Any], *, reused: bool) -> dict[str, Any]:
         player = summary.get("hls_player_url") or summary.get("dash_player_url")
-        if player:
-            context["ti"].xcom_push(key=PLAYER_URL_XCOM_KEY, value=player)
+        self.record_link(context, PLAYER_URL_XCOM_KEY, player)
+        made = f"media {summary.get('media_id')}{self.made_from()}"
+        self.log_made(
+            context,
+            f"{made} (reused: published before, nothing uploaded)" if reused else made,
+            took_seconds=self.job_elapsed(context),
+            size_bytes=summary.get("size_bytes"),
+            audio_seconds=summary.get("duration_seconds"),
+            url=player or summary.get("hls_url"),
+        )
         return {**summary, "reused": reused}
+
+    def made_from(self) -> str:
+        """Where the media's audio came from, for the summary line (`` from /data/a.wav``)."""
+        return f" from {self.source}" if self.source is not None else ""
 
 
 class AiozStreamUpdateMediaOperator(AiozStreamOperatorMixin, BaseOperator):
@@ -486,13 +497,19 @@ class AiozStreamUpdateMediaOperator(AiozStreamOperatorMixin, BaseOperator):
         changes = dict(self.changes)
         if "metadata" in changes:
             changes["metadata"] = metadata_pairs(changes["metadata"])
+        from airflow_provider_audio.log_format import change_lines
+
         request = parse_update_media(changes)
         hook = self.hook
+        before = hook.get_media(self.media_id).data
         hook.update_media(self.media_id, request)
         summary = hook.get_media(self.media_id).summary()
-        player = summary.get("hls_player_url") or summary.get("dash_player_url")
-        if player:
-            context["ti"].xcom_push(key=PLAYER_URL_XCOM_KEY, value=player)
+        self.record_link(
+            context, PLAYER_URL_XCOM_KEY, summary.get("hls_player_url") or summary.get("dash_player_url")
+        )
+        self.log.info(
+            "Changed media %s: %s", self.media_id, "; ".join(change_lines(request.to_payload(), before))
+        )
         return summary
 
 

@@ -11,7 +11,7 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AUDIOPOD_CONN_ID, PREVIEW_FORMATS
 from airflow_provider_audio.exceptions import AudioLostSubmitError, AudioServiceNotFoundError
-from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin
+from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin, XComUrlLink
 
 # Hooks, models, triggers and samples are imported in methods: DAG files parse without the HTTP
 # client and models.
@@ -32,6 +32,21 @@ DEFAULT_TRAINING_TIMEOUT = timedelta(hours=1)
 # How much earlier than the lost submit a voice may say it was created (the service's clock and
 # ours differ) and still be taken for the one it made.
 LOST_VOICE_CLOCK_LEEWAY = timedelta(minutes=1)
+
+
+# The XCom key under which operators keep the URL of a voice's preview for this link.
+VOICE_PREVIEW_XCOM_KEY = "voice_preview_url"
+
+
+class AudioPodVoiceLink(XComUrlLink):
+    """
+    The voice a task made, previewed or changed, heard: the ``audio_url`` of the preview a task
+    fetched, or the voice's own ``preview_url`` (as AudioPod lists voices); empty while the voice has
+    no preview. AudioPod gives no other address of a voice.
+    """
+
+    name = "AudioPod voice preview"
+    xcom_key = VOICE_PREVIEW_XCOM_KEY
 
 
 class AudioPodOperatorMixin(ServiceHookMixin["AudioPodHook"]):
@@ -67,6 +82,7 @@ class AudioPodCreateVoiceOperator(AudioPodOperatorMixin, AudioJobOperator):
     submit_route = "POST /voice-profiles (or /voice-profiles/multi-sample)"
     finds_lost_jobs = True
     template_fields: Sequence[str] = ("name", "samples", "description", "conn_id")
+    operator_extra_links = (AudioPodVoiceLink(),)
     ui_color = "#f7e3d7"
 
     def __init__(
@@ -142,7 +158,17 @@ class AudioPodCreateVoiceOperator(AudioPodOperatorMixin, AudioJobOperator):
         )
 
     def job_result(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        return dict(event.get("result") or {})
+        voice = dict(event.get("result") or {})
+        self.record_link(context, VOICE_PREVIEW_XCOM_KEY, voice.get("preview_url"))
+        samples = len(self._samples) or (len(self.samples) if isinstance(self.samples, list) else 1)
+        self.log_made(
+            context,
+            f"voice {voice.get('voice_id')} ({voice.get('name') or self.name!r}, trained from {samples} "
+            f"sample(s))",
+            took_seconds=self.job_elapsed(context),
+            url=voice.get("preview_url"),
+        )
+        return voice
 
     def on_kill(self) -> None:
         self.log.warning(
@@ -165,6 +191,7 @@ class AudioPodVoicePreviewOperator(AudioPodOperatorMixin, BaseOperator):
     """
 
     template_fields: Sequence[str] = ("voice_id", "output_path", "conn_id")
+    operator_extra_links = (AudioPodVoiceLink(),)
 
     def __init__(
         self,
@@ -203,6 +230,15 @@ class AudioPodVoicePreviewOperator(AudioPodOperatorMixin, BaseOperator):
         hook = self.hook
         preview = hook.voice_preview(str(self.voice_id), self.audio_format, self.generate_if_missing)
         downloaded = hook.download(preview.audio_url, self.output_path)
+        self.record_link(context, VOICE_PREVIEW_XCOM_KEY, preview.audio_url)
+        self.log_made(
+            context,
+            f"a preview of voice {self.voice_id}",
+            size_bytes=downloaded.size_bytes,
+            audio_seconds=preview.duration,
+            location=downloaded.path,
+            url=preview.audio_url,
+        )
         return {
             "voice_id": str(self.voice_id),
             "audio_url": preview.audio_url,
@@ -263,11 +299,20 @@ class AudioPodBatchPreviewOperator(AudioPodOperatorMixin, BaseOperator):
         request = parse_batch_preview(body)
         hook = self.hook
         previews = hook.batch_preview(request)
+        written = 0
         if self.output_folder is not None:
             folder = as_destination(self.output_folder)
             for preview in previews:
                 target = folder / f"{preview.get('voice_id')}.{self.audio_format}"
-                preview["output_path"] = hook.download(str(preview["audio_url"]), target).path
+                downloaded = hook.download(str(preview["audio_url"]), target)
+                preview["output_path"] = downloaded.path
+                written += downloaded.size_bytes
+        self.log_made(
+            context,
+            f"{len(previews)} preview(s), of voice(s) {', '.join(str(p.get('voice_id')) for p in previews)}",
+            size_bytes=written if self.output_folder is not None else None,
+            location=str(self.output_folder) if self.output_folder is not None else None,
+        )
         return previews
 
 
@@ -281,6 +326,7 @@ class AudioPodUpdateVoiceOperator(AudioPodOperatorMixin, BaseOperator):
     """
 
     template_fields: Sequence[str] = ("voice_id", "changes", "conn_id")
+    operator_extra_links = (AudioPodVoiceLink(),)
 
     def __init__(
         self,
@@ -296,9 +342,19 @@ class AudioPodUpdateVoiceOperator(AudioPodOperatorMixin, BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_audio.log_format import change_lines
         from airflow_provider_audio.models.audiopod import parse_update_voice
 
-        return self.hook.update_voice(str(self.voice_id), parse_update_voice(self.changes))
+        request = parse_update_voice(self.changes)
+        before = self.hook.voice_status(str(self.voice_id)).data
+        updated = self.hook.update_voice(str(self.voice_id), request)
+        self.record_link(
+            context, VOICE_PREVIEW_XCOM_KEY, updated.get("preview_url") or before.get("preview_url")
+        )
+        self.log.info(
+            "Changed voice %s: %s", self.voice_id, "; ".join(change_lines(request.to_payload(), before))
+        )
+        return updated
 
 
 class AudioPodDeleteVoiceOperator(AudioPodOperatorMixin, BaseOperator):
@@ -384,11 +440,18 @@ class AudioPodCreateCollectionOperator(AudioPodOperatorMixin, BaseOperator):
                     "Collection %r exists (%s); reusing it", request.name, existing.get("collection_id")
                 )
                 if request.voice_ids:
-                    return hook.add_voices_to_collection(
-                        str(existing["collection_id"]), [str(v) for v in request.voice_ids]
+                    voice_ids = [str(v) for v in request.voice_ids]
+                    changed = hook.add_voices_to_collection(str(existing["collection_id"]), voice_ids)
+                    self.log.info(
+                        "Changed collection %s: voices added: %s",
+                        existing.get("collection_id"),
+                        ", ".join(voice_ids),
                     )
+                    return changed
                 return existing
-        return hook.create_collection(request)
+        created = hook.create_collection(request)
+        self.log_made(context, f"collection {created.get('collection_id')} ({request.name!r})")
+        return created
 
 
 class AudioPodAddVoicesToCollectionOperator(AudioPodOperatorMixin, BaseOperator):
@@ -416,7 +479,10 @@ class AudioPodAddVoicesToCollectionOperator(AudioPodOperatorMixin, BaseOperator)
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        return self.hook.add_voices_to_collection(str(self.collection_id), [str(v) for v in self.voice_ids])
+        voice_ids = [str(v) for v in self.voice_ids]
+        collection = self.hook.add_voices_to_collection(str(self.collection_id), voice_ids)
+        self.log.info("Changed collection %s: voices added: %s", self.collection_id, ", ".join(voice_ids))
+        return collection
 
 
 class AudioPodUsageOperator(AudioPodOperatorMixin, BaseOperator):

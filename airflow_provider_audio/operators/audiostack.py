@@ -13,7 +13,13 @@ from airflow.sdk import BaseOperatorLink
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
 from airflow_provider_audio.exceptions import AudioInputError, AudioJobFailedError
 from airflow_provider_audio.lineage import AudioLineageMixin
-from airflow_provider_audio.operators.base import AudioJobOperator, Job, ServiceHookMixin, XComUrlLink
+from airflow_provider_audio.operators.base import (
+    AudioJobOperator,
+    Job,
+    ServiceHookMixin,
+    XComUrlLink,
+    vendor_console_url,
+)
 
 # Hooks, models and triggers are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
@@ -29,25 +35,44 @@ if TYPE_CHECKING:
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_JOB_TIMEOUT = timedelta(hours=1)
 
-# The XCom key under which operators keep the delivered file's URL for this link.
+# The XCom keys under which operators keep the URLs of these links.
 AUDIO_URI_XCOM_KEY = "audio_uri"
+FILE_URL_XCOM_KEY = "file_url"
+# AudioStack's platform, as its documentation index (seed 000) names it; no vendor material gives
+# the address of a page per build or per file there.
 PLATFORM_URL = "https://platform.audiostack.ai"
 
 
 class AudioStackAudioLink(XComUrlLink):
-    """The delivered audio file of a build, once the build has finished."""
+    """
+    The delivered audio of a build or an encoding, once it has finished: the URL AudioStack gives
+    (``data.result.delivery.uri`` of an audioform, ``url`` of an encoding); a sandbox connection's
+    builds are delivered by the sandbox itself.
+    """
 
     name = "AudioStack audio"
     xcom_key = AUDIO_URI_XCOM_KEY
 
 
+class AudioStackFileLink(XComUrlLink):
+    """The library file a task uploaded, downloaded, changed or copied: its ``url``, as
+    ``GET /files/{fileId}`` gives it."""
+
+    name = "AudioStack file"
+    xcom_key = FILE_URL_XCOM_KEY
+
+
 class AudioStackPlatformLink(BaseOperatorLink):
-    """The AudioStack platform, where builds and credits can be inspected."""
+    """
+    AudioStack's platform (its home page, where builds and credits are seen), only when the
+    operator's connection reaches AudioStack's own API; empty for the sandbox or another host, whose
+    builds the platform does not hold.
+    """
 
     name = "AudioStack platform"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        return PLATFORM_URL
+        return vendor_console_url(operator, PLATFORM_URL)
 
 
 class AudioStackOperatorMixin(ServiceHookMixin["AudioStackHook"]):
@@ -203,9 +228,7 @@ class AudioStackBuildAudioformOperator(AudioLineageMixin, AudioStackJobOperator)
         return [self.hook.submit_audioform(self._validated).audioform_id]
 
     def job_xcom(self, job: Job) -> dict[str, Any]:
-        # Airflow renders extra links at the end of every attempt, a deferring one included; an
-        # empty value until delivery keeps the link quiet instead of a "XCom not found" error.
-        return {"audioform_id": job["resource_ids"][0], AUDIO_URI_XCOM_KEY: ""}
+        return {"audioform_id": job["resource_ids"][0]}
 
     def lineage(self, result: dict[str, Any]) -> tuple[list[Any], list[Any], dict[str, Any]]:
         from airflow_provider_audio.lineage import (
@@ -237,7 +260,7 @@ class AudioStackBuildAudioformOperator(AudioLineageMixin, AudioStackJobOperator)
         uri = delivery.get("uri")
         if not uri:
             raise AudioJobFailedError(f"audioform {audioform_id} finished without a delivery uri: {result!r}")
-        context["ti"].xcom_push(key=AUDIO_URI_XCOM_KEY, value=uri)
+        self.record_link(context, AUDIO_URI_XCOM_KEY, uri)
         output: dict[str, Any] = {
             "audioform_id": audioform_id,
             "uri": uri,
@@ -256,4 +279,13 @@ class AudioStackBuildAudioformOperator(AudioLineageMixin, AudioStackJobOperator)
             measured = wav_duration_seconds(as_destination(self.output_path))
             if measured is not None:
                 output["duration_seconds"] = round(measured, 3)
+        self.log_made(
+            context,
+            f"audioform {audioform_id}",
+            took_seconds=self.job_elapsed(context),
+            size_bytes=output["size_bytes"],
+            audio_seconds=output["duration_seconds"],
+            location=output["output_path"],
+            url=uri,
+        )
         return output

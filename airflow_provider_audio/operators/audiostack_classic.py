@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_audio.defaults import AUDIOSTACK_CONN_ID
-from airflow_provider_audio.operators.audiostack import AudioStackJobOperator, AudioStackOperatorMixin
+from airflow_provider_audio.operators.audiostack import (
+    AUDIO_URI_XCOM_KEY,
+    AudioStackAudioLink,
+    AudioStackJobOperator,
+    AudioStackOperatorMixin,
+)
 
 # Hooks and models are imported in methods: DAG files parse without the HTTP client and models.
 if TYPE_CHECKING:
@@ -76,9 +81,25 @@ class AudioStackScriptOperator(AudioStackOperatorMixin, BaseOperator):
                 # The list is filtered by the service; the update is decided by what the answer says.
                 same = all(existing.get(key) == value for key, value in wanted.items())
                 if same and existing.get("scriptId"):
-                    self.log.info("Script %s exists; updating its text", existing["scriptId"])
+                    old = str(existing.get("scriptText") or "")
+                    if "scriptText" not in existing:
+                        text = f"-> {len(request.script_text)} characters"
+                    elif old == request.script_text:
+                        text = f"unchanged ({len(old)} characters)"
+                    else:
+                        text = f"{len(old)} -> {len(request.script_text)} characters"
+                    self.log.info(
+                        "Script %s exists (%s/%s/%s); changing its text: scriptText: %s",
+                        existing["scriptId"],
+                        self.project_name,
+                        self.module_name,
+                        self.script_name,
+                        text,
+                    )
                     return hook.update_script(str(existing["scriptId"]), request.script_text)
-        return hook.create_script(request)
+        script = hook.create_script(request)
+        self.log_made(context, f"script {script.get('scriptId')}")
+        return script
 
 
 class AudioStackTTSOperator(AudioStackJobOperator):
@@ -130,7 +151,15 @@ class AudioStackTTSOperator(AudioStackJobOperator):
         return [self.hook.create_speech(self._request)]
 
     def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = next(iter(items.values()))["result"]
+        speech_id, item = next(iter(items.items()))
+        result: dict[str, Any] = item["result"]
+        sections = result.get("sections")
+        count = len(sections) if isinstance(sections, list) else 0
+        self.log_made(
+            context,
+            f"speech {speech_id} of script {self.script_id} by {self.voice!r} ({count} section(s))",
+            took_seconds=self.job_elapsed(context),
+        )
         return result
 
 
@@ -191,7 +220,14 @@ class AudioStackMixOperator(AudioStackJobOperator):
         return [self.hook.create_mix(self._request)]
 
     def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = next(iter(items.values()))["result"]
+        production_id, item = next(iter(items.items()))
+        result: dict[str, Any] = item["result"]
+        files = result.get("files")
+        url = (
+            files[0].get("url") if isinstance(files, list) and files and isinstance(files[0], dict) else None
+        )
+        bed = f" over {self.sound_template!r}" if self.sound_template else ""
+        self.log_made(context, f"mix {production_id}{bed}", took_seconds=self.job_elapsed(context), url=url)
         return result
 
 
@@ -211,6 +247,7 @@ class AudioStackEncodeOperator(AudioStackJobOperator):
     state_store_key = "audiostack_encoding"
     submit_route = "POST /delivery/encoder"
     template_fields: Sequence[str] = ("production_id", "output_path", "conn_id")
+    operator_extra_links = (AudioStackAudioLink(),)
 
     def __init__(
         self,
@@ -261,4 +298,13 @@ class AudioStackEncodeOperator(AudioStackJobOperator):
         if self.output_path is not None and url:
             downloaded = self.hook.download(str(url), self.output_path)
             output["output_path"], output["size_bytes"] = downloaded.path, downloaded.size_bytes
+        self.record_link(context, AUDIO_URI_XCOM_KEY, url)
+        self.log_made(
+            context,
+            f"encoding {encoder_id} of mix {self.production_id} ({self.preset})",
+            took_seconds=self.job_elapsed(context),
+            size_bytes=output["size_bytes"],
+            location=output["output_path"],
+            url=url,
+        )
         return output

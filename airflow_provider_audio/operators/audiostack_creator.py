@@ -131,6 +131,11 @@ class AudioStackBatchBuildOperator(AudioStackJobOperator):
             if self.fail_on_item_error:
                 raise AudioJobFailedError(message)
             self.log.warning(message)
+        self.log_made(
+            context,
+            f"{len(built) - len(failed)} of {len(built)} audioform(s) in batch(es) {', '.join(items)}",
+            took_seconds=self.job_elapsed(context),
+        )
         return {"items": built, "failed": [entry["name"] for entry in failed], "batch_ids": list(items)}
 
 
@@ -196,6 +201,11 @@ class AudioStackBriefOperator(AudioStackJobOperator):
         for audioform_id, item in items.items():
             delivery = item["result"].get("delivery") or {}
             ads.append({"audioform_id": audioform_id, "uri": delivery.get("uri"), "delivery": delivery})
+        self.log_made(
+            context,
+            f"{len(ads)} ad(s) from a brief: audioform(s) {', '.join(items)}",
+            took_seconds=self.job_elapsed(context),
+        )
         return ads
 
 
@@ -239,8 +249,14 @@ class AudioStackStoryOperator(AudioStackJobOperator):
 
     def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
         story_id, item = next(iter(items.items()))
+        chapters = item["result"].get("audioforms", [])
+        self.log_made(
+            context,
+            f"story {story_id} ({len(chapters)} chapter(s))",
+            took_seconds=self.job_elapsed(context),
+        )
         return {
             "story_id": story_id,
             "story_result": item["result"].get("story_result"),
-            "chapters": item["result"].get("audioforms", []),
+            "chapters": chapters,
         }

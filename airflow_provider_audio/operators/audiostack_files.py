@@ -16,7 +16,12 @@ from airflow_provider_audio.exceptions import (
     AudioServiceError,
     AudioServiceNotFoundError,
 )
-from airflow_provider_audio.operators.audiostack import AudioStackJobOperator, AudioStackOperatorMixin
+from airflow_provider_audio.operators.audiostack import (
+    FILE_URL_XCOM_KEY,
+    AudioStackFileLink,
+    AudioStackJobOperator,
+    AudioStackOperatorMixin,
+)
 from airflow_provider_audio.operators.base import Job, may_have_acted
 from airflow_provider_audio.timestamps import parse_time
 
@@ -52,6 +57,7 @@ class AudioStackUploadFileOperator(AudioStackJobOperator):
     submit_route = "POST /files"
     finds_lost_jobs = True
     template_fields: Sequence[str] = ("source", "file_name", "conn_id")
+    operator_extra_links = (AudioStackFileLink(),)
 
     def __init__(
         self,
@@ -116,7 +122,16 @@ class AudioStackUploadFileOperator(AudioStackJobOperator):
         return None
 
     def items_result(self, context: Context, items: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = next(iter(items.values()))["result"]
+        file_id, item = next(iter(items.items()))
+        result: dict[str, Any] = item["result"]
+        self.record_link(context, FILE_URL_XCOM_KEY, result.get("url"))
+        self.log_made(
+            context,
+            f"file {file_id} ({result.get('fileName')!r})",
+            took_seconds=self.job_elapsed(context),
+            size_bytes=_size(result),
+            url=result.get("url"),
+        )
         return result
 
 
@@ -130,6 +145,7 @@ class AudioStackDownloadFileOperator(AudioStackOperatorMixin, BaseOperator):
     """
 
     template_fields: Sequence[str] = ("file_id", "output_path", "conn_id")
+    operator_extra_links = (AudioStackFileLink(),)
 
     def __init__(
         self,
@@ -146,6 +162,14 @@ class AudioStackDownloadFileOperator(AudioStackOperatorMixin, BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         downloaded = self.hook.download_file_by_id(str(self.file_id), self.output_path)
+        self.record_link(context, FILE_URL_XCOM_KEY, downloaded.url)
+        self.log_made(
+            context,
+            f"a copy of file {self.file_id}",
+            size_bytes=downloaded.size_bytes,
+            location=downloaded.path,
+            url=downloaded.url,
+        )
         return {
             "file_id": str(self.file_id),
             "output_path": downloaded.path,
@@ -170,6 +194,7 @@ class AudioStackUpdateFileOperator(AudioStackOperatorMixin, BaseOperator):
     """
 
     template_fields: Sequence[str] = ("file_id", "changes", "conn_id")
+    operator_extra_links = (AudioStackFileLink(),)
 
     def __init__(
         self,
@@ -186,11 +211,18 @@ class AudioStackUpdateFileOperator(AudioStackOperatorMixin, BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_audio.hooks.audiostack_files import file_change_problems
+        from airflow_provider_audio.log_format import change_lines
 
         problems = file_change_problems(self.changes)
         if problems:
             raise AudioInputError("AudioStack file update", problems)
-        return self.hook.update_file(str(self.file_id), self.changes)
+        before = _change_fields(self.hook.get_file(str(self.file_id)))
+        updated = self.hook.update_file(str(self.file_id), self.changes)
+        self.record_link(context, FILE_URL_XCOM_KEY, updated.get("url"))
+        self.log.info(
+            "Changed file %s: %s", self.file_id, "; ".join(change_lines(dict(self.changes), before))
+        )
+        return updated
 
 
 class AudioStackDeleteFileOperator(AudioStackOperatorMixin, BaseOperator):
@@ -243,6 +275,7 @@ class AudioStackCopyFileOperator(AudioStackOperatorMixin, BaseOperator):
     """
 
     template_fields: Sequence[str] = ("file_id", "current_folder_id", "new_folder_id", "conn_id")
+    operator_extra_links = (AudioStackFileLink(),)
 
     def __init__(
         self,
@@ -271,7 +304,7 @@ class AudioStackCopyFileOperator(AudioStackOperatorMixin, BaseOperator):
                 self.log.warning(
                     "An earlier try's copy answer was lost; the copy it made is %s", made[0].get("fileId")
                 )
-                return made[0]
+                return self._copied(context, made[0])
             if made:
                 ids = ", ".join(str(file.get("fileId")) for file in made)
                 raise AudioLostSubmitError(
@@ -293,6 +326,16 @@ class AudioStackCopyFileOperator(AudioStackOperatorMixin, BaseOperator):
             raise
         if store is not None:
             store.set(COPY_STATE_KEY, {})
+        return self._copied(context, copy)
+
+    def _copied(self, context: Context, copy: dict[str, Any]) -> dict[str, Any]:
+        self.record_link(context, FILE_URL_XCOM_KEY, copy.get("url"))
+        self.log_made(
+            context,
+            f"file {copy.get('fileId')}, a copy of file {self.file_id} in folder {self.new_folder_id}",
+            size_bytes=_size(copy),
+            url=copy.get("url"),
+        )
         return copy
 
     def _copies_not_in(self, name: str, before: set[str]) -> list[dict[str, Any]]:
@@ -324,3 +367,23 @@ class AudioStackUsageOperator(AudioStackOperatorMixin, BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         return self.hook.usage(self.params_)
+
+
+def _size(file: dict[str, Any]) -> int | None:
+    """A file record's ``size`` in bytes, when it gives one."""
+    size = file.get("size")
+    return int(size) if isinstance(size, int | float) and not isinstance(size, bool) else None
+
+
+def _change_fields(file: dict[str, Any]) -> dict[str, Any]:
+    """A file record's values under the names ``PATCH /files/{id}`` takes (those it shows)."""
+    fields = {"file_name": file.get("fileName"), "access_control": file.get("accessControl")}
+    category = file.get("fileCategory")
+    if isinstance(category, dict):
+        if "fileCategoryId" in category:
+            fields["category_id"] = category["fileCategoryId"]
+        if "name" in category:
+            fields["category_name"] = category["name"]
+    elif category is None and "fileCategory" in file:
+        fields["category_id"] = fields["category_name"] = None
+    return fields

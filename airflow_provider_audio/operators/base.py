@@ -86,15 +86,50 @@ AUDIO_RETRY_POLICY = AudioRetryPolicy()
 
 
 class XComUrlLink(BaseOperatorLink):
-    """An extra link to the URL an operator pushed to XCom under ``xcom_key`` (empty until then)."""
+    """
+    An extra link to the object a task made or changed: the URL its operator recorded under
+    ``xcom_key`` (:meth:`ServiceHookMixin.record_link`), which is also the XCom of that key.
+
+    Airflow 3 asks ``get_link`` once at the end of every attempt (a deferring one included), in the
+    task's process, and keeps the answer in XCom under ``xcom_key`` for the UI. A provider operator
+    answers from what it recorded during this attempt, empty when it recorded nothing (it failed
+    first, or it is deferring): no XCom is read that may not exist, which would log an error of its
+    own beside the task's. Another operator's URL is read from XCom.
+    """
 
     xcom_key: ClassVar[str]
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
+        recorded = getattr(operator, "recorded_links", None)
+        if isinstance(recorded, dict):
+            return str(recorded.get(_attempt(ti_key), {}).get(self.xcom_key, ""))
         from airflow.sdk.execution_time.xcom import XCom
 
         url = XCom.get_value(ti_key=ti_key, key=self.xcom_key)
         return str(url) if url else ""
+
+
+def vendor_console_url(operator: BaseOperator, url: str) -> str:
+    """
+    ``url``, a page of a vendor's own console, when the operator's connection reaches that
+    vendor's API (:meth:`~airflow_provider_audio.hooks.base.AudioServiceHook.points_at_service`);
+    ``""`` for the sandbox or any other host, whose objects the vendor's console does not hold, and
+    when the connection cannot be read.
+    """
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    hook = getattr(operator, "hook", None)
+    if hook is None:
+        return ""
+    try:
+        return url if hook.points_at_service() else ""
+    except (AirflowNotFoundException, AudioInputError):
+        return ""
+
+
+def _attempt(ti: Any) -> tuple[Any, ...]:
+    """One attempt of one task instance: DAG, task, run, map index and try."""
+    return (ti.dag_id, ti.task_id, ti.run_id, ti.map_index, getattr(ti, "try_number", None))
 
 
 class ServiceHookMixin(Generic[HookT]):
@@ -107,10 +142,64 @@ class ServiceHookMixin(Generic[HookT]):
     conn_id: str
     # The hook class as ``module.Class``, imported when a task first needs it.
     hook_path: ClassVar[str]
+    # BaseOperator's logger, which every class this mixes into has.
+    log: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("retry_policy", AUDIO_RETRY_POLICY)
         super().__init__(*args, **kwargs)
+        # attempt -> link XCom key -> URL, as record_link kept them (read by XComUrlLink).
+        self.recorded_links: dict[tuple[Any, ...], dict[str, str]] = {}
+
+    def record_link(self, context: Context, key: str, url: str | None) -> None:
+        """
+        The URL of the object this task made or changed: pushed to XCom under ``key`` and kept
+        for the extra link of that key (:class:`XComUrlLink`), for this attempt only.
+
+        :param key: the link's ``xcom_key``.
+        :param url: the URL; ``None`` or empty: no link.
+        """
+        ti = context["ti"]
+        value = str(url) if url else ""
+        ti.xcom_push(key=key, value=value)
+        self.recorded_links.setdefault(_attempt(ti), {})[key] = value
+
+    def log_made(
+        self,
+        context: Context,
+        made: str,
+        *,
+        took_seconds: float | None = None,
+        size_bytes: int | None = None,
+        audio_seconds: float | None = None,
+        location: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        """
+        The one line a task logs about what it made (:func:`~airflow_provider_audio.log_format.summary_line`):
+        ``Made audioform 42: 1.2 MiB, 32.5 s of audio, in 2m10s; written to ...; https://...``.
+
+        :param made: what, with its id.
+        :param took_seconds: how long it took; by default since this attempt started.
+        :param size_bytes: its size.
+        :param audio_seconds: the audio's duration.
+        :param location: where a copy was written.
+        :param url: where it can be fetched or played.
+        """
+        from airflow_provider_audio.log_format import summary_line
+
+        if took_seconds is None:
+            started = getattr(context["ti"], "start_date", None)
+            took_seconds = (datetime.now(UTC) - started).total_seconds() if started else None
+        line = summary_line(
+            made,
+            size_bytes=size_bytes,
+            audio_seconds=audio_seconds,
+            took_seconds=took_seconds,
+            location=location,
+            url=url,
+        )
+        self.log.info("%s", line)
 
     @cached_property
     def hook(self) -> HookT:
@@ -262,6 +351,7 @@ class AudioJobOperator(BaseOperator):
             job = found if found is not None else self._submit_once(context, job)
             job["submitted"] = True
             job.setdefault("deadline", self.deadline_from_now())
+            job.setdefault("started_at", time.time())
             self.remember(context, job)
             judged = None
         for key, value in self.job_xcom(job).items():
@@ -355,6 +445,11 @@ class AudioJobOperator(BaseOperator):
         """Keep a job submitted in several calls after each call, so a retry carries it on."""
         self.remember(context, {**job, "submitted": False})
 
+    def job_elapsed(self, context: Context) -> float | None:
+        """Seconds since the stored job was submitted (``None`` when no submit time was kept)."""
+        started_at = (self.recall(context) or {}).get("started_at")
+        return time.time() - float(started_at) if started_at else None
+
     def deadline_from_now(self) -> float:
         """The absolute deadline of a job submitted now, as a UNIX timestamp."""
         deadline = time.time() + self.job_timeout.total_seconds()
@@ -364,12 +459,14 @@ class AudioJobOperator(BaseOperator):
 
     def wait_arguments(self, job: Job) -> dict[str, Any]:
         """The arguments every trigger takes besides the job's ids (a job still being submitted in
-        several calls has no deadline yet: it counts from now)."""
+        several calls has no deadline yet: it counts from now; a job stored before its submit time
+        was kept: its elapsed time counts from now)."""
         return {
             "conn_id": self.conn_id,
             "poll_interval": self.poll_interval,
             "deadline": float(job.get("deadline") or self.deadline_from_now()),
             "max_consecutive_failures": self.max_consecutive_failures,
+            "started_at": float(job.get("started_at") or time.time()),
         }
 
     def wait_for(self, context: Context, trigger: AudioPollingTrigger) -> Any:
@@ -404,7 +501,7 @@ def task_mark(context: Context) -> str:
 
 def _has_ids(stored: Job) -> bool:
     """Whether a stored job holds more than an intent (ids an answer gave)."""
-    return any(key not in ("intent", "submitted", "deadline") for key in stored)
+    return any(key not in ("intent", "submitted", "deadline", "started_at") for key in stored)
 
 
 def may_have_acted(error: AudioServiceError) -> bool:

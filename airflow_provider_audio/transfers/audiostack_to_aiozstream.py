@@ -89,6 +89,11 @@ class AudioStackToAiozStreamOperator(AiozStreamUploadAudioOperator):
             uri, timeouts=settings.timeouts, service="audiostack", retry_policy=settings.retry_policy
         )
 
+    def made_from(self) -> str:
+        if self.audioform_id is not None:
+            return f" from AudioStack audioform {self.audioform_id}"
+        return " from a delivered AudioStack file"
+
     def source_dataset(self) -> Any:
         """
         The delivered file, named as the build that made it names its output (so lineage joins

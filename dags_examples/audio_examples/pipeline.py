@@ -126,11 +126,12 @@ def report(outcomes: Sequence[dict[str, Any]] | dict[str, Any] | None) -> str:
         lines.append(f"{len(failed)} article(s) failed:")
         lines.extend(f"  {row['article']}: {row['failed']}" for row in failed)
     table = "\n".join(lines)
-    print(table)
     if failed:
+        # The table goes with the error alone: printed as well, each failure would show twice.
         raise RuntimeError(
             f"{len(failed)} of {len(rows)} article(s) failed; the others were published:\n{table}"
         )
+    print(table)
     return table
 
 

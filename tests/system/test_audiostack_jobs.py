@@ -12,7 +12,7 @@ import pytest
 
 from airflow_provider_audio.exceptions import AudioInputError
 from airflow_provider_audio.hooks.audiostack import AudioStackHook
-from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
+from airflow_provider_audio.operators.audiostack import AudioStackAudioLink, AudioStackBuildAudioformOperator
 from airflow_provider_audio.operators.audiostack_creator import (
     AudioStackBatchBuildOperator,
     AudioStackBriefOperator,
@@ -199,7 +199,11 @@ def test_file_that_never_reaches_uploaded_times_out(
 
 
 def test_classic_pipeline_script_speech_mix_encode(
-    airflow_db: Path, sandbox_connections: SandboxServer, run_operator: OperatorRunner, tmp_path: Path
+    airflow_db: Path,
+    sandbox_connections: SandboxServer,
+    run_operator: OperatorRunner,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     text = '<as:section name="intro">Good evening.</as:section><as:section name="story">The lights are back.</as:section>'
     names = {"project_name": "news", "module_name": "evening", "script_name": "harbour"}
@@ -208,6 +212,10 @@ def test_classic_pipeline_script_speech_mix_encode(
     script_id = xcom_of(run)["scriptId"]
     assert run_operator({"script_text": text + " ", **names}, operator=SCRIPT).state == "success"
     assert sandbox_stats(sandbox_connections)["audiostack_jobs"]["scripts"] == 1  # updated, not duplicated
+    assert (
+        f"Script {script_id} exists (news/evening/harbour); changing its text: scriptText: "
+        f"{len(text)} -> {len(text) + 1} characters"
+    ) in capsys.readouterr().out
     run = run_operator({"script_id": script_id, "voice": "sara", **FAST}, operator=TTS)
     assert run.state == "success"
     speech_id = xcom_of(run, "speech_ids")[0]
@@ -222,9 +230,20 @@ def test_classic_pipeline_script_speech_mix_encode(
         "output_path": str(out),
         **FAST,
     }
-    assert run_operator(encode, operator=ENCODE).state == "success"
+    run = run_operator(encode, operator=ENCODE)
+    assert run.state == "success"
     head = out.read_bytes()[:3]
     assert head == b"ID3" or head[0] == 0xFF
+    # The chain's summary lines, and the encoding's link to its audio.
+    output = capsys.readouterr().out
+    encoded = xcom_of(run)
+    assert f"Made speech {speech_id} of script {script_id} by 'sara' (2 section(s)): in " in output
+    assert f"Made mix {production_id} over 'cityscape': in " in output
+    assert (
+        f"Made encoding {encoded['encoder_id']} of mix {production_id} (mp3): {out.stat().st_size / 1024:.1f} KiB"
+    ) in output
+    assert f"; written to {out}; {encoded['url']}" in output
+    assert xcom_of(run, AudioStackAudioLink.xcom_key) == encoded["url"]
     assert run_operator({"script_id": script_id, "voice": "nobody", **FAST}, operator=TTS).state == "failed"
 
 

@@ -110,6 +110,26 @@ def test_everything_named_imports() -> None:
                 importlib.import_module(module)
 
 
+def test_every_extra_link_an_operator_shows_is_registered() -> None:
+    # Airflow's UI shows a link of a serialized task only when its class is registered.
+    import inspect
+
+    from airflow.sdk import BaseOperator
+
+    info = get_provider_info()
+    used: set[str] = set()
+    modules = [m for section in ("operators", "sensors") for e in info[section] for m in e["python-modules"]]
+    modules += [transfer["python-module"] for transfer in info["transfers"]]
+    for module_name in modules:
+        for _, operator in inspect.getmembers(importlib.import_module(module_name), inspect.isclass):
+            if issubclass(operator, BaseOperator) and operator.__module__.startswith(
+                "airflow_provider_audio"
+            ):
+                for link in operator.operator_extra_links:
+                    used.add(f"{type(link).__module__}.{type(link).__qualname__}")
+    assert used == set(info["extra-links"])
+
+
 def test_airflow_lists_the_provider() -> None:
     airflow = str(Path(sys.executable).with_name("airflow"))
     listed = subprocess.run(
