@@ -43,9 +43,10 @@ test: lint typecheck docs browser
 	$(BIN)/pytest -q -p no:cacheprovider
 	cd sandbox && ../$(BIN)/pytest -q -p no:cacheprovider
 
-# The connection forms' screenshots in docs/images/, taken by the browser tests on a real api-server.
+# The screenshots of docs/images/, taken by the browser tests: the connection forms on a real
+# api-server, and a deferred build's log on a whole Airflow stack (about 90 s; not run by make test).
 screenshots: $(STAMP) browser
-	AUDIO_UI_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_connection_forms.py
+	AUDIO_UI_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_connection_forms.py tests/browser/test_task_log.py
 
 # Every benchmark against the sandbox on 127.0.0.1 (about a quarter of an hour on 2 cores);
 # figures and targets land in bench/RESULTS.md, scratch files in bench/out/.

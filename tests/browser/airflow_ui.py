@@ -8,6 +8,7 @@ Every wait is bounded (``WAIT_SECONDS``); the locators are the ones Airflow's UI
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,6 +132,26 @@ class AddConnectionDialog:
         self.element.screenshot(str(path))
 
 
+def open_logged_in(
+    driver: WebDriver, stack: AirflowStack, url: str, shown: Callable[[WebDriver], bool]
+) -> None:
+    """
+    Open ``url`` of the stack's UI, logging in as ``admin`` when the UI asks first, and wait until
+    ``shown`` says the page is there.
+    """
+    wait = WebDriverWait(driver, WAIT_SECONDS)
+    driver.get(url)
+    wait.until(lambda driver: "/auth/login" in driver.current_url or shown(driver))
+    if "/auth/login" in driver.current_url:
+        username = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "input[name=username]")))
+        username.send_keys(ADMIN_USER)
+        driver.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(stack.admin_password)
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait.until(lambda driver: "/auth/" not in driver.current_url)
+        driver.get(url)
+    wait.until(shown)
+
+
 class ConnectionsPage:
     """
     Admin > Connections of the stack's api-server.
@@ -149,18 +170,7 @@ class ConnectionsPage:
         url = f"{self.stack.api_url}/connections"
         if self.driver.current_url == url and self._add_buttons() and not self._dialogs():
             return
-        self.driver.get(url)
-        self.wait.until(lambda driver: "/auth/login" in driver.current_url or self._add_buttons())
-        if "/auth/login" in self.driver.current_url:
-            username = self.wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "input[name=username]")))
-            username.send_keys(ADMIN_USER)
-            self.driver.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(
-                self.stack.admin_password
-            )
-            self.driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-            self.wait.until(lambda driver: "/auth/" not in driver.current_url)
-            self.driver.get(f"{self.stack.api_url}/connections")
-        self.wait.until(lambda _: self._add_buttons())
+        open_logged_in(self.driver, self.stack, url, lambda _: bool(self._add_buttons()))
 
     def _dialogs(self) -> list[WebElement]:
         return list(self.driver.find_elements(By.CSS_SELECTOR, "[role=dialog]"))
@@ -193,3 +203,44 @@ class ConnectionsPage:
             ) from None
         self.wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[role=dialog] [name=password]")))
         return AddConnectionDialog(self.driver, dialog)
+
+
+class TaskLogPage:
+    """
+    A task instance's page (its Logs tab opens first), lines wrapped to the panel's width.
+
+    :param driver: the browser.
+    :param stack: the api-server it serves.
+    """
+
+    def __init__(self, driver: WebDriver, stack: AirflowStack) -> None:
+        self.driver = driver
+        self.stack = stack
+        self.wait = WebDriverWait(driver, WAIT_SECONDS)
+
+    def open(self, dag_id: str, run_id: str, task_id: str, showing: str) -> None:
+        """Open the task's log and wait until a line holds ``showing``; wrap its lines."""
+        url = f"{self.stack.api_url}/dags/{dag_id}/runs/{run_id}/tasks/{task_id}"
+        open_logged_in(self.driver, self.stack, url, lambda _: showing in self.log_text())
+        # The log viewer's own hotkey toggles wrapping (its Log Settings menu says so).
+        self.driver.find_element(By.TAG_NAME, "body").send_keys("w")
+        self.wait.until(lambda _: self._wrapped())
+
+    def log_text(self) -> str:
+        """The log lines shown."""
+        found = self.driver.find_elements(By.CSS_SELECTOR, "[data-testid=virtualized-list]")
+        return "\n".join(element.text for element in found)
+
+    def _wrapped(self) -> bool:
+        """No log line runs past the panel's width (no horizontal scrolling left)."""
+        return bool(
+            self.driver.execute_script(
+                "const box = document.querySelector('[data-testid=virtual-scroll-container]');"
+                "return box !== null && box.scrollWidth <= box.clientWidth + 1;"
+            )
+        )
+
+    def screenshot(self, path: Path) -> None:
+        """A PNG of the window as it is shown."""
+        self.driver.execute_script("document.activeElement && document.activeElement.blur()")
+        self.driver.save_screenshot(str(path))
