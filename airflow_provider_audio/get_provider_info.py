@@ -35,8 +35,12 @@ def get_provider_info() -> dict[str, Any]:
         ),
         "versions": [__version__],
         "integrations": [
-            {"integration-name": name, "external-doc-url": url, "tags": ["service"]}
-            for name, (url, _) in _INTEGRATIONS.items()
+            *(
+                {"integration-name": name, "external-doc-url": url, "tags": ["service"]}
+                for name, (url, _) in _INTEGRATIONS.items()
+            ),
+            # A publisher's own feed of articles (a folder or a URL), watched for new articles.
+            {"integration-name": "Article feed", "tags": ["software"]},
         ],
         "hooks": [
             {"integration-name": name, "python-modules": [f"{_PACKAGE}.hooks.{module}"]}
@@ -64,6 +68,7 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": "AIOZ Stream", "python-modules": [f"{_PACKAGE}.triggers.aiozstream"]},
             {"integration-name": "AudioPod AI", "python-modules": [f"{_PACKAGE}.triggers.audiopod"]},
             {"integration-name": "AIML API", "python-modules": [f"{_PACKAGE}.triggers.aimlapi"]},
+            {"integration-name": "Article feed", "python-modules": [f"{_PACKAGE}.triggers.article_feed"]},
         ],
         "transfers": [
             {

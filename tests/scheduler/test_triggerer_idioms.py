@@ -5,7 +5,9 @@ each its own process) against a sandbox subprocess:
 - a deferred upload task marked failed through the public REST API: the triggerer calls the
   trigger's ``on_kill``, which deletes the unfinished media the task created, and nothing else;
 - ``AiozStreamMediaSensor(start_from_trigger=True)``: the scheduler defers the task at once, the
-  triggerer renders its media id and waits, and a worker only runs ``execute_complete``.
+  triggerer renders its media id and waits, and a worker only runs ``execute_complete``;
+- an ``ArticleFeedTrigger`` asset watcher: new articles in its feed start a run of the DAG scheduled
+  on the asset, for exactly those articles, and a restarted triggerer announces nothing twice.
 
 One stack serves the module (starting it is most of the cost); the sandbox is reset before each test.
 """
@@ -36,6 +38,9 @@ from tests.crashes.conftest import (
 from tests.scheduler.conftest import AirflowStack, running_stack
 from tests.scheduler.triggerer_dags.triggerer_idioms import (
     DAG_IDS,
+    FEED_ASSET,
+    FEED_DAG_ID,
+    FEED_TASK_ID,
     KILL_DAG_ID,
     SENSOR_DAG_ID,
     SENSOR_TASK_ID,
@@ -289,6 +294,92 @@ def test_media_sensor_starts_in_the_triggerer(
         # A worker ran execute_complete only: resumed from the trigger's event.
         assert worker_log
         assert (summary["media_id"], summary["status"]) == (media_id, "done"), summary
+    except BaseException:
+        print(stack.diagnostics())
+        raise
+
+
+def seen_articles(stack: AirflowStack) -> list[str] | None:
+    """What the watcher keeps in its asset's state store (``None`` before its first write)."""
+    rows = stack.query(
+        "SELECT s.value FROM asset_state_store s JOIN asset a ON a.id = s.asset_id"
+        " WHERE a.name = ? AND s.key = 'seen_articles'",
+        (FEED_ASSET,),
+    )
+    return json.loads(rows[0][0]) if rows else None
+
+
+def feed_runs(stack: AirflowStack) -> list[tuple[str, str, str]]:
+    """``(run_id, run_type, state)`` of the watcher's DAG's runs, oldest first."""
+    rows = stack.query(
+        "SELECT run_id, run_type, state FROM dag_run WHERE dag_id = ? ORDER BY id", (FEED_DAG_ID,)
+    )
+    return [tuple(row) for row in rows or []]  # type: ignore[misc]
+
+
+def announced_in(stack: AirflowStack, run_id: str) -> Any:
+    response = requests.get(
+        f"{stack.api_url}/api/v2/dags/{FEED_DAG_ID}/dagRuns/{run_id}/taskInstances/{FEED_TASK_ID}"
+        "/xcomEntries/return_value",
+        headers={"Authorization": f"Bearer {stack.api_token()}"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text[:500]
+    return response.json()["value"]
+
+
+def write_article(folder: Path, article_id: str) -> None:
+    (folder / f"{article_id}.json").write_text(
+        json.dumps({"id": article_id, "title": article_id, "body": "."})
+    )
+
+
+@pytest.mark.scheduler
+@pytest.mark.timeout(600)
+def test_the_feed_watcher_runs_its_dag_once_per_batch_of_new_articles(idioms_stack: AirflowStack) -> None:
+    stack = idioms_stack
+    folder = stack.home / "article-feed"
+    folder.mkdir(exist_ok=True)
+    write_article(folder, "old-1")
+    try:
+        # The watcher's first read of the feed is its baseline: the article already there is not news.
+        wait_for(stack, "the watcher's baseline", lambda: seen_articles(stack) == ["old-1"], timeout=120)
+        written = time.monotonic()
+        write_article(folder, "new-1")
+        write_article(folder, "new-2")
+
+        def finished_runs(count: int) -> list[tuple[str, str, str]] | None:
+            runs = feed_runs(stack)
+            done = [run for run in runs if run[2] in ("success", "failed")]
+            return runs if len(done) >= count else None
+
+        runs = wait_for(stack, "a run for the new articles", lambda: finished_runs(1), timeout=120)
+        first_run_at = time.monotonic()
+        first = announced_in(stack, runs[0][0])
+
+        # A new triggerer takes the watcher over from the state store: nothing is announced again.
+        old_triggerer = stack.component("triggerer")
+        assert not stack.stop(old_triggerer)
+        stack.start_triggerer("triggerer-2")
+        restarted = time.monotonic()
+        time.sleep(15)
+        runs_after_restart = feed_runs(stack)
+        write_article(folder, "new-3")
+        runs = wait_for(
+            stack, "a run for the article after the restart", lambda: finished_runs(2), timeout=180
+        )
+        second = announced_in(stack, runs[1][0])
+        print(
+            f"\nfirst run ended {first_run_at - written:.1f} s after the articles were written: {runs[0]}"
+            f" announced {first}\nafter the triggerer restart ({time.monotonic() - restarted:.1f} s ago):"
+            f" runs {runs_after_restart} before new-3; then {runs[1]} announced {second}\n"
+            f"state store: {seen_articles(stack)}"
+        )
+        assert runs[0][1:] == ("asset_triggered", "success") and first == ["new-1", "new-2"]
+        assert len(runs_after_restart) == 1, runs_after_restart
+        assert runs[1][1:] == ("asset_triggered", "success") and second == ["new-3"]
+        assert len(runs) == 2
+        assert seen_articles(stack) == ["new-1", "new-2", "new-3", "old-1"]
     except BaseException:
         print(stack.diagnostics())
         raise
