@@ -497,8 +497,6 @@ class AiozStreamUpdateMediaOperator(AiozStreamOperatorMixin, BaseOperator):
         changes = dict(self.changes)
         if "metadata" in changes:
             changes["metadata"] = metadata_pairs(changes["metadata"])
-        from airflow_provider_audio.log_format import change_lines
-
         request = parse_update_media(changes)
         hook = self.hook
         before = hook.get_media(self.media_id).data
@@ -507,9 +505,7 @@ class AiozStreamUpdateMediaOperator(AiozStreamOperatorMixin, BaseOperator):
         self.record_link(
             context, PLAYER_URL_XCOM_KEY, summary.get("hls_player_url") or summary.get("dash_player_url")
         )
-        self.log.info(
-            "Changed media %s: %s", self.media_id, "; ".join(change_lines(request.to_payload(), before))
-        )
+        self.log_changed(f"media {self.media_id}", request.to_payload(), before)
         return summary
 
 

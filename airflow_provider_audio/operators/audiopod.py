@@ -342,7 +342,6 @@ class AudioPodUpdateVoiceOperator(AudioPodOperatorMixin, BaseOperator):
         self.conn_id = conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_audio.log_format import change_lines
         from airflow_provider_audio.models.audiopod import parse_update_voice
 
         request = parse_update_voice(self.changes)
@@ -351,9 +350,7 @@ class AudioPodUpdateVoiceOperator(AudioPodOperatorMixin, BaseOperator):
         self.record_link(
             context, VOICE_PREVIEW_XCOM_KEY, updated.get("preview_url") or before.get("preview_url")
         )
-        self.log.info(
-            "Changed voice %s: %s", self.voice_id, "; ".join(change_lines(request.to_payload(), before))
-        )
+        self.log_changed(f"voice {self.voice_id}", request.to_payload(), before)
         return updated
 
 

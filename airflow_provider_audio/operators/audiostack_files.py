@@ -211,7 +211,6 @@ class AudioStackUpdateFileOperator(AudioStackOperatorMixin, BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_audio.hooks.audiostack_files import file_change_problems
-        from airflow_provider_audio.log_format import change_lines
 
         problems = file_change_problems(self.changes)
         if problems:
@@ -219,9 +218,7 @@ class AudioStackUpdateFileOperator(AudioStackOperatorMixin, BaseOperator):
         before = _change_fields(self.hook.get_file(str(self.file_id)))
         updated = self.hook.update_file(str(self.file_id), self.changes)
         self.record_link(context, FILE_URL_XCOM_KEY, updated.get("url"))
-        self.log.info(
-            "Changed file %s: %s", self.file_id, "; ".join(change_lines(dict(self.changes), before))
-        )
+        self.log_changed(f"file {self.file_id}", dict(self.changes), before)
         return updated
 
 

@@ -8,6 +8,7 @@ import hashlib
 import importlib
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, get_args
@@ -163,6 +164,19 @@ class ServiceHookMixin(Generic[HookT]):
         value = str(url) if url else ""
         ti.xcom_push(key=key, value=value)
         self.recorded_links.setdefault(_attempt(ti), {})[key] = value
+
+    def log_changed(self, what: str, changes: Mapping[str, Any], before: Mapping[str, Any] | None) -> None:
+        """
+        The line an update logs: ``Changed media 42: title: 'Draft' -> 'Harbour lights'; ...``
+        (:func:`~airflow_provider_audio.log_format.change_lines`).
+
+        :param what: the object, with its id.
+        :param changes: the fields sent and their new values.
+        :param before: the object's fields as read before the change (``None``: not read).
+        """
+        from airflow_provider_audio.log_format import change_lines
+
+        self.log.info("Changed %s: %s", what, "; ".join(change_lines(changes, before)))
 
     def log_made(
         self,
