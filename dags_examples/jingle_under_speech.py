@@ -8,9 +8,13 @@ library, and builds an audioform that plays it under a spoken intro (voice `sara
 **Needs**
 
 - the connections `aimlapi_default` (AIML API key) and `audiostack_default` (AudioStack API key);
-- `AUDIO_STORAGE_URL`: the shared audio storage the jingle moves through from AIML to AudioStack
-  (its `jingles/` folder), an `ObjectStoragePath` URL (`file:///tmp/airflow-provider-audio/storage`
-  by default; `s3://bucket/audio` or `gs://...` with their connection when workers share no disk);
+- `AUDIO_STORAGE_URL`: the storage the jingle moves through from the task that generates it to the
+  task that uploads it (its `jingles/` folder), an `ObjectStoragePath` URL that **every worker must
+  reach**: `s3://aws_default@bucket/audio` or `gs://...` with that connection, or a `file://` folder
+  every worker mounts. Unset, it is `file:///tmp/airflow-provider-audio/storage`, a folder on each
+  worker's own disk, which serves a single machine (LocalExecutor) only: on an executor that runs
+  tasks on several hosts (CeleryExecutor, KubernetesExecutor...) the run then fails in its first
+  task, before the generation is paid for, saying so;
 - `AUDIO_POLL_SECONDS` (optional): seconds between polls of a job (10 by default).
 
 Environment variables are read when the file is parsed: set them for the DAG processor and the
@@ -33,7 +37,7 @@ from airflow_provider_audio.operators.aimlapi import AimlApiGenerateAudioOperato
 from airflow_provider_audio.operators.audiostack import AudioStackBuildAudioformOperator
 from airflow_provider_audio.operators.audiostack_files import AudioStackUploadFileOperator
 from audio_examples.defaults import DEFAULT_ARGS
-from audio_examples.storage import poll_seconds, storage_root
+from audio_examples.storage import poll_seconds, require_shared_storage, storage_root
 
 JINGLE = storage_root() / "jingles" / "{{ run_id | replace(':', '_') }}.wav"
 
@@ -55,6 +59,8 @@ with DAG(
         output_path=JINGLE,
         poll_interval=poll_seconds(),
         deferrable=True,
+        # The next task, maybe on another worker, reads the jingle from the storage.
+        pre_execute=require_shared_storage,
     )
     upload = AudioStackUploadFileOperator(
         task_id="upload_jingle",
