@@ -15,10 +15,7 @@ One stack serves the module (starting it is most of the cost); the sandbox is re
 from __future__ import annotations
 
 import json
-import math
-import struct
 import time
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +43,7 @@ from tests.scheduler.triggerer_dags.triggerer_idioms import (
     SENSOR_TASK_ID,
     UPLOAD_TASK_ID,
 )
+from tests.system.test_audiopod_aimlapi import write_wav
 
 DAGS_FOLDER = Path(__file__).resolve().parent / "triggerer_dags"
 #: The upload operator's key in the task state store (its media id is kept there).
@@ -54,17 +52,6 @@ UPLOAD_STATE_KEY = "aiozstream_upload"
 SLOW_TRANSCODE_SECONDS = 600.0
 #: Bound on the media's deletion after the PATCH (the scheduler's and triggerer's loops, on_kill).
 KILL_TIMEOUT = 60.0
-
-
-def write_wav(path: Path, seconds: float, rate: int = 22050) -> Path:
-    """A mono 16-bit sine WAV (the sandbox probes what it transcodes)."""
-    frames = [int(6000 * math.sin(2 * math.pi * 330 * i / rate)) for i in range(int(seconds * rate))]
-    with wave.open(str(path), "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(rate)
-        audio.writeframes(struct.pack(f"<{len(frames)}h", *frames))
-    return path
 
 
 @pytest.fixture(scope="module")
