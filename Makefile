@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The Airflow line CI runs: the newest 3.3.x (pyproject.toml declares the tested floor).
 AIRFLOW_SPEC ?= apache-airflow>=3.3.2,<3.4
 
-.PHONY: install demo test lint typecheck docs browser screenshots bench clean
+.PHONY: install demo test lint typecheck docs browser distributed screenshots bench clean
 
 $(STAMP): pyproject.toml sandbox/pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,14 @@ docs: $(STAMP)
 browser:
 	bash scripts/setup-browser.sh
 
+# PostgreSQL's server and Redis (Debian packages) for tests/distributed (CeleryExecutor, two workers),
+# installed when missing and root or a password-less sudo can; without them those tests skip, saying
+# what is missing. The tests start their own servers on free ports and stop them.
+distributed:
+	bash scripts/setup-distributed.sh
+
 # The provider's tests, then the sandbox's own (a project of its own, with its own pytest settings).
-test: lint typecheck docs browser
+test: lint typecheck docs browser distributed
 	$(BIN)/pytest -q -p no:cacheprovider
 	cd sandbox && ../$(BIN)/pytest -q -p no:cacheprovider
 

@@ -9,13 +9,14 @@ each test. Every wait is bounded and checks that no component died meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -329,15 +330,24 @@ def crash_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowSta
         yield stack
 
 
-@pytest.fixture
-def sandbox(crash_stack: AirflowStack) -> Iterator[SandboxAdmin]:
+@contextlib.contextmanager
+def fresh_sandbox(
+    stack: AirflowStack, restored_knobs: Sequence[str] = RESTORED_KNOBS
+) -> Iterator[SandboxAdmin]:
     """
-    The stack's sandbox, reset (no jobs, counters or faults); afterwards its faults are cleared and
-    the knobs a test may change put back.
+    The stack's sandbox, reset (no jobs, counters or faults); on leaving its faults are cleared and
+    the ``restored_knobs`` (those a test may change) put back.
     """
-    admin = SandboxAdmin(crash_stack.sandbox_url)
+    admin = SandboxAdmin(stack.sandbox_url)
     knobs = admin.settings()
     admin.reset()
     yield admin
     admin.clear_faults()
-    admin.patch(**{knob: knobs[knob] for knob in RESTORED_KNOBS})
+    admin.patch(**{knob: knobs[knob] for knob in restored_knobs})
+
+
+@pytest.fixture
+def sandbox(crash_stack: AirflowStack) -> Iterator[SandboxAdmin]:
+    """The stack's sandbox, reset for the test (:func:`fresh_sandbox`)."""
+    with fresh_sandbox(crash_stack) as admin:
+        yield admin

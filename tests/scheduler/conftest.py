@@ -170,23 +170,43 @@ class AirflowStack:
     def logs_dir(self) -> Path:
         return self.home / "component-logs"
 
-    def start(self, name: str, argv: Sequence[str]) -> Component:
-        """Start ``argv`` in a new session, stdout and stderr to ``component-logs/<name>.log``."""
+    def start(
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> Component:
+        """
+        Start ``argv`` as one of the stack's components: in a new session, stdout and stderr to
+        ``component-logs/<name>.log``, with the stack's environment and home unless ``env`` and
+        ``cwd`` say otherwise.
+        """
+        component = self.launch(name, argv, env, cwd)
+        self.components.append(component)
+        return component
+
+    def launch(
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> Component:
+        """Start ``argv`` as :meth:`start` does, without counting it among the components."""
         self.logs_dir.mkdir(exist_ok=True)
         log_path = self.logs_dir / f"{name}.log"
         log_file = log_path.open("wb")
         process = subprocess.Popen(
             list(argv),
-            env=self.env,
-            cwd=self.home,
+            env=dict(self.env if env is None else env),
+            cwd=self.home if cwd is None else cwd,
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        component = Component(name, process, log_path, log_file)
-        self.components.append(component)
-        return component
+        return Component(name, process, log_path, log_file)
 
     def start_triggerer(self, name: str = "triggerer") -> Component:
         """Start a triggerer under ``name`` (a new name for a second one, after :meth:`stop`)."""
@@ -382,10 +402,14 @@ class AirflowStack:
             parts.append(
                 f"----- {component.name} ({component.log_path}) -----\n{tail(component.log_path, lines)}"
             )
-        task_logs = sorted((self.home / "logs").glob("dag_id=*/**/*.log"))
+        task_logs = sorted(path for root in self.task_log_roots() for path in root.glob("dag_id=*/**/*.log"))
         for path in task_logs[:3]:
-            parts.append(f"----- task log {path.relative_to(self.home)} -----\n{tail(path, lines)}")
+            parts.append(f"----- task log {path} -----\n{tail(path, lines)}")
         return "\n".join(parts)
+
+    def task_log_roots(self) -> list[Path]:
+        """The folders the task logs are written under (the components share ``home``)."""
+        return [self.home / "logs"]
 
 
 def clean_env() -> dict[str, str]:
@@ -478,32 +502,33 @@ def start_sandbox(stack: AirflowStack) -> SandboxProcess:
     ).start()
 
 
+def start_components(stack: AirflowStack, api_port: int) -> None:
+    """
+    ``db migrate`` of ``stack``'s database, then its api-server (on ``api_port``), scheduler,
+    triggerer and dag-processor, with the stack's environment.
+    """
+    (stack.home / "passwords.json").write_text(json.dumps({ADMIN_USER: stack.admin_password}))
+    stack.airflow("db", "migrate", timeout=MIGRATE_TIMEOUT)
+    stack.start("api-server", [str(AIRFLOW), "api-server", "--host", "127.0.0.1", "--port", str(api_port)])
+    # --skip-serve-logs: their log servers would listen on every interface, on fixed ports
+    # (8793, 8794); the api-server reads the task logs from the shared AIRFLOW_HOME instead.
+    stack.start("scheduler", [str(AIRFLOW), "scheduler", "--skip-serve-logs"])
+    stack.start_triggerer()
+    stack.start("dag-processor", [str(AIRFLOW), "dag-processor"])
+
+
 @contextlib.contextmanager
-def running_stack(home: Path, dags_folder: Path = DAGS_FOLDER) -> Iterator[AirflowStack]:
+def served(stack: AirflowStack) -> Iterator[AirflowStack]:
     """
-    Sandbox, migrated DB, scheduler, triggerer, dag-processor and api-server in ``home``, parsing
-    ``dags_folder``; every component is stopped on leaving (failing if a process outlives SIGKILL).
+    Run the body with ``stack`` (which it starts); then check its sandbox's exchanges against the
+    vendors' specs. On any failure print the components' logs. On leaving, stop every component
+    (failing if a process outlives SIGKILL).
     """
-    api_port = free_port()
-    stack = AirflowStack(home=home, env=clean_env(), api_url=f"http://127.0.0.1:{api_port}")
     try:
-        stack.sandbox = start_sandbox(stack)
-        stack.env = component_env(
-            home, api_port, stack.sandbox_url, jwt_secret=secrets.token_urlsafe(64), dags_folder=dags_folder
-        )
-        (home / "passwords.json").write_text(json.dumps({ADMIN_USER: stack.admin_password}))
-        stack.airflow("db", "migrate", timeout=MIGRATE_TIMEOUT)
-        stack.start(
-            "api-server", [str(AIRFLOW), "api-server", "--host", "127.0.0.1", "--port", str(api_port)]
-        )
-        # --skip-serve-logs: their log servers would listen on every interface, on fixed ports
-        # (8793, 8794); the api-server reads the task logs from the shared AIRFLOW_HOME instead.
-        stack.start("scheduler", [str(AIRFLOW), "scheduler", "--skip-serve-logs"])
-        stack.start_triggerer()
-        stack.start("dag-processor", [str(AIRFLOW), "dag-processor"])
         yield stack
-        # Every AIOZ Stream and AIML API exchange of the run, checked against the vendors' specs.
-        assert_no_new_violations(stack.sandbox_url, before=0)
+        if stack.sandbox is not None:
+            # Every AIOZ Stream and AIML API exchange of the run, checked against the vendors' specs.
+            assert_no_new_violations(stack.sandbox_url, before=0)
     except BaseException:
         print(stack.diagnostics())
         raise
@@ -512,6 +537,23 @@ def running_stack(home: Path, dags_folder: Path = DAGS_FOLDER) -> Iterator[Airfl
         survivors = stack.stop_all()
         print(f"stopped {len(stack.components)} components in {time.monotonic() - stopping:.1f} s")
         assert not survivors, f"processes outlived SIGKILL: {survivors}"
+
+
+@contextlib.contextmanager
+def running_stack(home: Path, dags_folder: Path = DAGS_FOLDER) -> Iterator[AirflowStack]:
+    """
+    Sandbox, migrated DB, scheduler, triggerer, dag-processor and api-server in ``home``, parsing
+    ``dags_folder``; every component is stopped on leaving (failing if a process outlives SIGKILL).
+    """
+    api_port = free_port()
+    stack = AirflowStack(home=home, env=clean_env(), api_url=f"http://127.0.0.1:{api_port}")
+    with served(stack):
+        stack.sandbox = start_sandbox(stack)
+        stack.env = component_env(
+            home, api_port, stack.sandbox_url, jwt_secret=secrets.token_urlsafe(64), dags_folder=dags_folder
+        )
+        start_components(stack, api_port)
+        yield stack
 
 
 @pytest.fixture
