@@ -27,8 +27,9 @@ PACKAGE = Path(airflow_provider_audio.__file__).resolve().parent
 # Issue 12 brought the walk to 12 files; issue 14 added one step to it on purpose: the voices an
 # audioform names are checked against AudioStack's list (hooks/audiostack_library.py) before paying.
 # Issue 15 added one more: the forms every log line shares (elapsed time, deadline, the summary
-# line) in log_format.py.
-MAX_FILES = 14
+# line) in log_format.py, and lineage.py: the build works out its OpenLineage datasets in
+# execute_complete, where it can still reach its connections (the listener's forked process cannot).
+MAX_FILES = 15
 
 
 def provider_files_run_by(walk: Any) -> set[str]:
@@ -52,7 +53,7 @@ def provider_files_run_by(walk: Any) -> set[str]:
     return seen
 
 
-def test_the_audioform_walk_runs_in_at_most_fourteen_provider_files(
+def test_the_audioform_walk_runs_in_at_most_fifteen_provider_files(
     airflow_db: Path, sandbox_connections: SandboxServer, tmp_path: Path, run_operator: OperatorRunner
 ) -> None:
     kwargs = {

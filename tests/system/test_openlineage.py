@@ -73,7 +73,7 @@ def test_build_then_stream_reports_its_inputs_and_outputs(
     }
     code = (
         "import sys; sys.path.insert(0, 'dags_examples')\n"
-        "from tests.system.dags.openlineage_build_stream import dag\n"
+        "from tests.system.lineage_dags.openlineage_build_stream import dag\n"
         "run = dag.test()\n"
         "print('RUN STATE', run.state)\n"
     )
