@@ -167,6 +167,15 @@ def _media_from(response: ApiResponse) -> Media:
     return Media(data)
 
 
+def _page_from(response: ApiResponse) -> MediaPage:
+    data = response.json_object().get("data") or {}
+    # The vendor spec names the list "media"; its audio docs show "videos".
+    items = data.get("media")
+    if items is None:
+        items = data.get("videos")
+    return MediaPage([Media(item) for item in items or []], int(data.get("total") or 0))
+
+
 class AiozStreamHook(AudioServiceHook):
     """
     Talks to AIOZ Stream.
@@ -246,13 +255,13 @@ class AiozStreamHook(AudioServiceHook):
             status, search.
         """
         model = filters if isinstance(filters, ListMediaFilter) else parse_list_filter(dict(filters or {}))
-        body = self.get_conn().call(routes.LIST_MEDIA, json_body=model.to_payload()).json_object()
-        data = body.get("data") or {}
-        # The vendor spec names the list "media"; its audio docs show "videos".
-        items = data.get("media")
-        if items is None:
-            items = data.get("videos")
-        return MediaPage([Media(item) for item in items or []], int(data.get("total") or 0))
+        return _page_from(self.get_conn().call(routes.LIST_MEDIA, json_body=model.to_payload()))
+
+    async def alist_media(self, filters: ListMediaFilter | Mapping[str, Any] | None = None) -> MediaPage:
+        """One page of a list or search, from a trigger (as :meth:`list_media`)."""
+        model = filters if isinstance(filters, ListMediaFilter) else parse_list_filter(dict(filters or {}))
+        client = await self.aget_client()
+        return _page_from(await client.call(routes.LIST_MEDIA, json_body=model.to_payload()))
 
     def iter_media(
         self, filters: Mapping[str, Any] | None = None, page_size: int = MAX_PAGE_SIZE

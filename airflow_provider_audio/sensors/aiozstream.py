@@ -1,4 +1,4 @@
-"""Waiting on an AIOZ Stream media published elsewhere."""
+"""Waiting on AIOZ Stream media: one published elsewhere, or a set of them with one listing per interval."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from airflow_provider_audio.operators.aiozstream import PLAYER_URL_XCOM_KEY, Aio
 # The hook and trigger are imported in methods: DAG files parse without the HTTP client.
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+    from airflow_provider_audio.triggers.aiozstream import AiozStreamMediaSetTrigger
 
 
 class AiozStreamMediaSensor(BaseSensorOperator):
@@ -112,3 +114,90 @@ class AiozStreamMediaSensor(BaseSensorOperator):
         if player:
             context["ti"].xcom_push(key=PLAYER_URL_XCOM_KEY, value=player)
         return summary
+
+
+class AiozStreamMediaSetSensor(BaseSensorOperator):
+    """
+    Wait until every media of a set has ended transcoding, at the cost of one listing per interval
+    for the whole set: the media carry a metadata pair of their own (``metadata``, such as the
+    chunk of an archive run they were uploaded in), which filters ``POST /media``, and each listed
+    media is checked on the client (see
+    :class:`~airflow_provider_audio.triggers.aiozstream.AiozStreamMediaSetTrigger`). A hundred media
+    cost one read per interval where a sensor per media costs a hundred.
+
+    Deferrable: the wait runs in the set trigger, bounded by the sensor's
+    ``timeout``. Returns ``{"media": {media_id: summary}, "failed": [media ids not done]}``; with
+    ``fail_on_error`` (the default) any media that ended ``fail`` or ``deleted`` fails the task,
+    naming them, once all have ended. An empty set succeeds at once.
+
+    :param media_ids: the media to wait on (templated).
+    :param metadata: key/value pairs every one of them carries, the listing's filter (templated);
+        ``None``: each media is read alone every interval.
+    :param conn_id: the AIOZ Stream connection.
+    :param fail_on_error: fail when any media did not end ``done``.
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    """
+
+    template_fields: Sequence[str] = ("media_ids", "metadata", "conn_id")
+
+    def __init__(
+        self,
+        *,
+        media_ids: list[str],
+        metadata: dict[str, str] | None = None,
+        conn_id: str = AIOZSTREAM_CONN_ID,
+        fail_on_error: bool = True,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.media_ids = media_ids
+        self.metadata = metadata
+        self.conn_id = conn_id
+        self.fail_on_error = fail_on_error
+        self.deferrable = deferrable
+        self._result: dict[str, Any] | None = None
+
+    def _trigger(self) -> AiozStreamMediaSetTrigger:
+        from airflow_provider_audio.triggers.aiozstream import AiozStreamMediaSetTrigger
+
+        return AiozStreamMediaSetTrigger(
+            media_ids=[str(media_id) for media_id in self.media_ids or []],
+            metadata={str(key): str(value) for key, value in (self.metadata or {}).items()} or None,
+            conn_id=self.conn_id,
+            poll_interval=float(self.poke_interval),
+            deadline=time.time() + float(self.timeout),
+        )
+
+    def execute(self, context: Context) -> Any:
+        if not self.media_ids:
+            self.log.info("No media to wait on")
+            return {"media": {}, "failed": []}
+        if not self.deferrable:
+            super().execute(context)
+            return self._finish(self._result or {})
+        self.defer(trigger=self._trigger(), method_name="execute_complete")
+
+    def poke(self, context: Context) -> bool:
+        import asyncio
+
+        judged = asyncio.run(self._trigger().poll_once())
+        self.log.info("%s", judged.message)
+        if judged.done:
+            self._result = judged.result
+        return judged.done
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """Resume after the trigger fired."""
+        if event.get("status") != "success":
+            raise AudioJobFailedError(str(event.get("message")))
+        self.log.info("%s", event.get("message"))
+        return self._finish(dict(event.get("result") or {}))
+
+    def _finish(self, result: dict[str, Any]) -> dict[str, Any]:
+        media: dict[str, Any] = dict(result.get("media") or {})
+        failed = [media_id for media_id, summary in media.items() if summary.get("status") != "done"]
+        if failed and self.fail_on_error:
+            details = ", ".join(f"{media_id} ({media[media_id].get('status')})" for media_id in failed[:20])
+            raise AudioJobFailedError(f"{len(failed)} of {len(media)} media did not transcode: {details}")
+        return {"media": media, "failed": failed}

@@ -6,7 +6,7 @@ from typing import Any, Unpack
 
 from airflow_provider_audio.defaults import AIOZ_UPLOAD_MARK_KEY
 from airflow_provider_audio.exceptions import AudioServiceNotFoundError
-from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, MediaStatus
+from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, Media, MediaStatus
 from airflow_provider_audio.hooks.base import AudioServiceHook
 from airflow_provider_audio.triggers.base import (
     KILL_RETRY_POLICY,
@@ -100,3 +100,110 @@ class AiozStreamTranscodeTrigger(AudioPollingTrigger):
             message=f"AIOZ Stream media {self.media_id} ended as {status.value!r}: transcoding failed",
             result=media.summary(),
         )
+
+
+# The statuses a set's listing asks for: every live one (a deleted media is listed by no other filter).
+_LISTED_STATUSES = [status.value for status in MediaStatus if status is not MediaStatus.DELETED]
+
+
+class AiozStreamMediaSetTrigger(AudioPollingTrigger):
+    """
+    Waits on many media at once until each has ended (``done``, ``fail`` or ``deleted``), with
+    one listing per interval instead of one ``GET`` per media.
+
+    The media carry a metadata pair (or a few) of their own, such as the chunk of an archive run
+    they were uploaded in: every interval, ``POST /media`` filtered by those pairs answers the
+    status of all of them, page by page (100 per page, AIOZ's largest). Each listed media is
+    checked on the client (its id is one of ``media_ids`` and it carries every pair), whatever the
+    filter matched; a media the listing does not show (deleted, or a service that ignored part of
+    the filter) is read alone, ``GET /media/{id}``. Without ``metadata`` no listing can cover the
+    set, and every media still unfinished is read alone each interval.
+
+    The event's ``result`` is ``{"media": {media_id: summary}}`` once every media has ended, each
+    summary as :meth:`~airflow_provider_audio.hooks.aiozstream.Media.summary` gives it (a media
+    that no longer exists has status ``deleted``); a media that failed does not fail the wait:
+    the task decides (:class:`~airflow_provider_audio.sensors.aiozstream.AiozStreamMediaSetSensor`).
+
+    :param media_ids: the media to wait on.
+    :param metadata: key/value pairs every one of them carries: the listing's filter.
+    :param wait: ``conn_id``, ``poll_interval``, ``deadline`` and ``max_consecutive_failures``, as
+        :class:`~airflow_provider_audio.triggers.base.AudioPollingTrigger` takes them.
+    """
+
+    hook_class = AiozStreamHook
+
+    cancel_note = "AIOZ Stream cannot cancel a transcoding; the media stay"
+
+    def __init__(
+        self,
+        *,
+        media_ids: list[str],
+        metadata: dict[str, str] | None = None,
+        **wait: Unpack[WaitArguments],
+    ) -> None:
+        super().__init__(**wait)
+        self.media_ids = [str(media_id) for media_id in media_ids]
+        self.metadata = dict(metadata) if metadata else None
+
+    def job_kwargs(self) -> dict[str, Any]:
+        return {"media_ids": self.media_ids, "metadata": self.metadata}
+
+    def describe(self) -> str:
+        carrying = ", ".join(f"{key}={value}" for key, value in (self.metadata or {}).items())
+        return f"{len(self.media_ids)} media" + (f" carrying {carrying}" if carrying else "")
+
+    async def poll(self, hook: AudioServiceHook) -> PollResult:
+        assert isinstance(hook, AiozStreamHook)
+        found = await self._listed(hook) if self.metadata else {}
+        gone: set[str] = set()
+        for media_id in self.media_ids:
+            if media_id in found:
+                continue
+            try:
+                found[media_id] = await hook.aget_media(media_id)
+            except AudioServiceNotFoundError:
+                gone.add(media_id)
+        unfinished = [media_id for media_id in found if not found[media_id].status.is_terminal()]
+        if unfinished:
+            return PollResult(
+                done=False, message=f"{len(unfinished)} of {len(self.media_ids)} media not transcoded yet"
+            )
+        summaries: dict[str, dict[str, Any]] = {}
+        for media_id in self.media_ids:
+            if media_id in gone:
+                summaries[media_id] = {"media_id": media_id, "status": MediaStatus.DELETED.value}
+            else:
+                summaries[media_id] = found[media_id].summary()
+        done = sum(1 for summary in summaries.values() if summary["status"] == MediaStatus.DONE.value)
+        message = f"{done} of {len(self.media_ids)} media transcoded"
+        if done < len(self.media_ids):
+            message += f"; {len(self.media_ids) - done} ended otherwise (failed or deleted)"
+        return PollResult(done=True, succeeded=True, message=message, result={"media": summaries})
+
+    async def _listed(self, hook: AiozStreamHook) -> dict[str, Media]:
+        """The set's media as one listing (all its pages) shows them, checked on the client."""
+        from airflow_provider_audio.models.aiozstream import MAX_PAGE_SIZE
+
+        assert self.metadata is not None
+        wanted = set(self.media_ids)
+        filters: dict[str, Any] = {
+            "type": "audio",
+            "metadata": [{"key": key, "value": value} for key, value in self.metadata.items()],
+            "status": _LISTED_STATUSES,
+            "sort_by": "created_at",
+            "order_by": "asc",
+        }
+        found: dict[str, Media] = {}
+        offset = 0
+        while True:
+            page = await hook.alist_media({**filters, "offset": offset, "limit": MAX_PAGE_SIZE})
+            for media in page.media:
+                pairs = media.metadata()
+                if media.id in wanted and all(
+                    pairs.get(key) == value for key, value in self.metadata.items()
+                ):
+                    found[media.id] = media
+            offset += len(page.media)
+            # A listing that ignored its filter goes on for pages: stop once the set is covered.
+            if not page.media or offset >= page.total or len(found) == len(wanted):
+                return found

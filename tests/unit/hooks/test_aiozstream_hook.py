@@ -20,7 +20,7 @@ from airflow_provider_audio.client.http import AsyncApiClient
 from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.exceptions import AudioInputError, AudioServiceTransportError
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, MediaStatus
-from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
+from airflow_provider_audio.triggers.aiozstream import AiozStreamMediaSetTrigger, AiozStreamTranscodeTrigger
 from airflow_provider_audio.upload.sources import FileSource
 
 BASE = "https://aioz.test/api"
@@ -242,3 +242,48 @@ async def test_transcode_trigger(
     if status == "success":
         assert event["result"]["size_bytes"] == 9 and event["result"]["hls_url"] == f"{BASE}/h"
     assert MediaStatus("done").is_terminal()
+
+
+async def test_media_set_trigger_reads_a_set_with_one_listing_checked_on_the_client(
+    hook: AiozStreamHook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The listing (filtered by the chunk's pair) shows m1 and m2, plus what a loose filter lets
+    # through: m9, not of the set, and a media of the set's id space without the pair. m3 is not
+    # listed: it is read alone, and gone. One poll: m2 still transcoding; the next: all ended.
+    tagged = [{"key": "audio_chunk", "value": "c-1"}]
+    rounds = iter(["transcoding", "done"])
+    seen: list[tuple[str, str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        seen.append((request.method, request.url.path, body))
+        if request.method == "POST":
+            listed = [
+                media("m1", status="done", size=5, metadata=tagged),
+                media("m2", status=next(rounds), size=7, metadata=tagged),
+                media("m9", status="done", metadata=tagged),
+                media("m4", status="new", metadata=[{"key": "audio_chunk", "value": "other"}]),
+            ]
+            return httpx.Response(200, json={"status": "success", "data": {"media": listed, "total": 4}})
+        return httpx.Response(404, json={"status": "error", "message": "media not found"})
+
+    patched = functools.partial(AsyncApiClient, transport=httpx.MockTransport(handler))
+    monkeypatch.setattr("airflow_provider_audio.hooks.base.AsyncApiClient", patched)
+    trigger = AiozStreamMediaSetTrigger(
+        conn_id="aiozstream_default",
+        media_ids=["m1", "m2", "m3", "m4"],
+        metadata={"audio_chunk": "c-1"},
+        poll_interval=0.01,
+        deadline=1e12,
+    )
+    first = await trigger.poll_once()
+    assert not first.done and "1 of 4 media not transcoded yet" in first.message
+    assert seen[0][2]["metadata"] == tagged and seen[0][2]["limit"] == 100
+    assert {path for method, path, _ in seen if method == "GET"} == {"/api/media/m3", "/api/media/m4"}
+    second = await trigger.poll_once()
+    assert second.done and second.succeeded
+    states = {media_id: summary["status"] for media_id, summary in second.result["media"].items()}
+    assert states == {"m1": "done", "m2": "done", "m3": "deleted", "m4": "deleted"}
+    assert second.result["media"]["m2"]["size_bytes"] == 7
+    assert "2 of 4 media transcoded" in second.message
+    assert trigger.serialize()[1]["media_ids"] == ["m1", "m2", "m3", "m4"]
