@@ -94,6 +94,11 @@ class AiozStreamUploadAudioOperator(AudioLineageMixin, AiozStreamOperatorMixin, 
     - **Idempotent**: with ``reuse_key`` (a key of ``metadata``, e.g. an article id), a finished media
       carrying the same pair is returned instead of uploading again, and one still transcoding is
       waited on. The pair is checked on every media the service lists, whatever its filter matched.
+    - **Into a media made beforehand** (``media_id``): a media created earlier and still ``new``,
+      such as the claim a pipeline makes on an article before paying for its audio (so that two
+      runs never build the same article), is uploaded into instead of creating one; with
+      ``reuse_key`` it must carry that pair (checked on AIOZ's answer). One already transcoding or
+      done is returned as it is, and one that failed or is gone fails the task.
     - **Marked**: every media it creates carries the metadata pair ``airflow_upload`` (this task
       instance's mark and the submit's marker; ``metadata`` may hold 49 other pairs). A create whose
       answer was lost is found by it on the retry instead of being paid again, and an unfinished
@@ -115,6 +120,7 @@ class AiozStreamUploadAudioOperator(AudioLineageMixin, AiozStreamOperatorMixin, 
     :param conn_id: the AIOZ Stream connection.
     :param part_size: bytes per part.
     :param reuse_key: a ``metadata`` key whose value identifies this audio across runs.
+    :param media_id: a media created beforehand, still ``new``, to upload into (templated).
     :param check_cost: ask the price before creating anything, and fail when the balance is short.
     :param max_price: the highest acceptable price in USD (implies ``check_cost``).
     :param duration_seconds: the audio's duration for the cost guard (read from WAV files if omitted).
@@ -133,6 +139,7 @@ class AiozStreamUploadAudioOperator(AudioLineageMixin, AiozStreamOperatorMixin, 
         "metadata",
         "qualities",
         "conn_id",
+        "media_id",
     )
     operator_extra_links = (AiozStreamPlayerLink(),)
     ui_color = "#d7f0f7"
@@ -150,6 +157,7 @@ class AiozStreamUploadAudioOperator(AudioLineageMixin, AiozStreamOperatorMixin, 
         conn_id: str = AIOZSTREAM_CONN_ID,
         part_size: int = DEFAULT_PART_SIZE,
         reuse_key: str | None = None,
+        media_id: str | None = None,
         check_cost: bool = False,
         max_price: float | None = None,
         duration_seconds: float | None = None,
@@ -172,6 +180,7 @@ class AiozStreamUploadAudioOperator(AudioLineageMixin, AiozStreamOperatorMixin, 
         self.qualities = qualities
         self.part_size = part_size
         self.reuse_key = reuse_key
+        self.media_id = media_id
         self.check_cost = check_cost or max_price is not None
         self.max_price = max_price
         self.duration_seconds = duration_seconds
@@ -248,6 +257,8 @@ class AiozStreamUploadAudioOperator(AudioLineageMixin, AiozStreamOperatorMixin, 
 
     def submit(self, context: Context, partial: Job | None) -> Job:
         request, source = self._request_checked(), self._source_checked()
+        if self.media_id:
+            return self._upload_into(context, str(self.media_id), request, source)
         reused = self._find_reusable(context, request)
         if reused is not None:
             self.log.info(
@@ -260,6 +271,30 @@ class AiozStreamUploadAudioOperator(AudioLineageMixin, AiozStreamOperatorMixin, 
         )
         media = self.hook.create_media(marked)
         return self._new_upload(context, media.id, source)
+
+    def _upload_into(
+        self, context: Context, media_id: str, request: CreateMediaRequest, source: UploadSource
+    ) -> Job:
+        """The job of uploading into ``media_id``, made beforehand (checked on AIOZ's answer)."""
+        from airflow_provider_audio.hooks.aiozstream import MediaStatus
+
+        media = self.hook.get_media(media_id)
+        if self.reuse_key is not None:
+            value = self._reuse_value(request)
+            if media.metadata().get(self.reuse_key) != value:
+                raise AudioJobFailedError(
+                    f"AIOZ Stream media {media_id} does not carry {self.reuse_key}={value}; "
+                    "nothing is uploaded into it"
+                )
+        if media.status in (MediaStatus.TRANSCODING, MediaStatus.DONE):
+            self.log.info("Media %s is already %s; nothing to upload", media_id, media.status.value)
+            return {"media_id": media_id, "reused": True, "completed": True}
+        if media.status is not MediaStatus.NEW:
+            raise AudioJobFailedError(
+                f"AIOZ Stream media {media_id} is {media.status.value}; only a new media can be uploaded into"
+            )
+        self._guard_cost(self.hook, request, source)
+        return self._new_upload(context, media_id, source)
 
     def find_lost_job(self, context: Context, intent: dict[str, Any]) -> Job | None:
         """The media a create whose answer was lost made: the one carrying this submit's mark."""

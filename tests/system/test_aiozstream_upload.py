@@ -380,3 +380,31 @@ def test_bad_input_fails_before_any_call(
         operator.execute(context={})  # type: ignore[arg-type]
     assert text in str(caught.value)
     assert sandbox_stats(sandbox_connections)["requests"] == {}
+
+
+def test_an_upload_into_a_media_made_beforehand_checks_its_pair_and_creates_nothing(
+    airflow_db: Path, sandbox_connections: SandboxServer, run_operator: OperatorRunner, episode: Path
+) -> None:
+    # A media created before the audio exists (as a pipeline's claim on an article): the upload goes
+    # into it; a media that does not carry the reuse pair is refused, nothing sent.
+    def create(article: str) -> str:
+        created: dict[str, Any] = requests.post(
+            f"{sandbox_connections.service_url('aiozstream')}/media/create",
+            json={"type": "audio", "title": "Claimed", "metadata": [{"key": "article_id", "value": article}]},
+            headers=SANDBOX_AIOZ_HEADERS,
+            timeout=5,
+        ).json()["data"]
+        return str(created["id"])
+
+    claimed, other = create("harbour-1"), create("other-1")
+    kwargs = upload_kwargs(episode, reuse_key="article_id", media_id=claimed)
+    run = run_operator(kwargs, operator=UPLOAD)
+    assert run.state == "success"
+    assert xcom_of(run)["media_id"] == claimed and xcom_of(run)["reused"] is False
+    stored = sandbox_media(sandbox_connections, claimed)
+    assert stored["status"] == "done" and stored["md5"] == md5_of(episode)
+    refused = run_operator(upload_kwargs(episode, reuse_key="article_id", media_id=other), operator=UPLOAD)
+    assert refused.state == "failed"
+    stats = sandbox_stats(sandbox_connections)
+    assert stats["aioz"]["created"] == 2 and stats["requests"][PART_ROUTE] == 3
+    assert sandbox_media(sandbox_connections, other)["status"] == "new"
