@@ -42,6 +42,23 @@ def load_articles(folder: str | Path = SAMPLE_ARTICLES) -> list[Article]:
     return sorted(articles, key=lambda article: (article.published, article.id))
 
 
+def articles_of_feed(feed: str | Path = SAMPLE_ARTICLES) -> list[Article]:
+    """
+    The articles of a feed, oldest first: a folder of article JSON files, or the ``http(s)://`` URL
+    of a JSON list of articles.
+    """
+    text = str(feed)
+    if not text.startswith(("http://", "https://")):
+        return load_articles(Path(text))
+    import requests
+
+    response = requests.get(text, timeout=30)
+    response.raise_for_status()
+    items = json.loads(response.content)
+    articles = [Article(**item) for item in items]
+    return sorted(articles, key=lambda article: (article.published, article.id))
+
+
 def article_audioform(
     article: Article,
     *,

@@ -1,4 +1,4 @@
-"""What the example DAGs declare alike: their ``default_args`` (retries) and their ``voice`` param."""
+"""What the example DAGs declare alike: their ``default_args`` (retries), ``voice`` and ``feed`` params."""
 
 from __future__ import annotations
 
@@ -38,4 +38,18 @@ def voice_param(default: str = "sara") -> Param:
             "voice of your account is accepted (AudioStack lists them at GET /speech/voice)."
         ),
         examples=list(VOICES),
+    )
+
+
+def feed_param(default: str) -> Param:
+    """
+    The ``feed`` param: where the articles are read from, by every worker that reads them.
+
+    :param default: the feed when none is given (the sample articles' folder).
+    """
+    return Param(
+        default,
+        type="string",
+        minLength=1,
+        description="A folder of article JSON files readable by every worker, or the URL of a JSON list",
     )
