@@ -3,9 +3,10 @@ AIOZ Stream's rate limits: fixed windows per category of request, applied before
 
 The vendor counts part uploads, writes and reads separately (100, 200 and 500 a minute). The
 sandbox's limits are knobs (0 = off) so a test can reach them in a few requests. While a
-category's limit is on, each of its answers carries ``X-RateLimit-Limit`` and
-``X-RateLimit-Remaining``; past the limit the request is refused with a 429 that also carries
-``X-RateLimit-Retry-After`` (whole seconds until the window resets) and is not acted on.
+category's limit is on, each of its answers carries ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``
+and ``X-RateLimit-Retry-After`` (whole seconds until the window resets), as the vendor's spec
+declares them on every response; past the limit the request is refused with a 429 and is not
+acted on.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class Decision:
     :param allowed: ``False`` when the window's limit is used up.
     :param limit: the category's limit.
     :param remaining: requests left in the window after this one.
-    :param retry_after: whole seconds (>= 1) until the window resets; meaningful when refused.
+    :param retry_after: whole seconds (>= 1) until the window resets, rounded up.
     """
 
     allowed: bool
@@ -94,11 +95,12 @@ class Decision:
     retry_after: int
 
     def headers(self) -> dict[str, str]:
-        """The ``X-RateLimit-*`` headers of the answer."""
-        headers = {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.remaining)}
-        if not self.allowed:
-            headers["X-RateLimit-Retry-After"] = str(self.retry_after)
-        return headers
+        """The ``X-RateLimit-*`` headers of the answer (the spec declares all three on every one)."""
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Retry-After": str(self.retry_after),
+        }
 
 
 @dataclass
