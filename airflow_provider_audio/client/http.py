@@ -11,6 +11,10 @@ call is tried again. What may be retried, and why:
 
 Waits grow exponentially with jitter, honour the service's own ``Retry-After`` (AIOZ's
 ``X-RateLimit-Retry-After``), and are bounded in attempts and in time (:class:`RetryPolicy`).
+
+Before any of that, a route of a service with published rate limits waits its turn in the key's
+:class:`~airflow_provider_audio.client.ratelimit.RateBudget` (every attempt does), and every answer
+updates the budget from the server's ``X-RateLimit-*`` count, so 429s stay rare instead of retried.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import json
 import logging
 import random
 import ssl
+import time
 import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -44,6 +49,7 @@ from tenacity import (
 )
 
 from airflow_provider_audio.client.errors import error_for_status
+from airflow_provider_audio.client.ratelimit import RateBudget, rate_settings_from_extra, shared_budget
 from airflow_provider_audio.client.service import ClientSettings, Credentials, Endpoint, RetryPolicy
 from airflow_provider_audio.exceptions import (
     AudioServiceError,
@@ -335,6 +341,7 @@ class BaseApiClient:
         self.credentials: Credentials = settings.credentials
         self.timeouts = settings.timeouts
         self.retry_policy = settings.retry_policy
+        self.rate_settings = rate_settings_from_extra(settings.service, settings.extra)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(service={self.service.name!r}, base_url={self.base_url!r})"
@@ -355,6 +362,12 @@ class BaseApiClient:
             files=options.get("files"),
             content=options.get("content"),
         )
+
+    def _budget(self, endpoint: Endpoint) -> RateBudget | None:
+        """The process's shared rate budget of this key for ``endpoint``'s class, if it is paced."""
+        if endpoint.rate_class is None:
+            return None
+        return shared_budget(self.base_url, self.credentials, endpoint.rate_class, self.rate_settings)
 
     def _retrying(self, endpoint: Endpoint) -> dict[str, Any]:
         return retry_arguments(self.retry_policy, resend_after_loss=endpoint.resend_after_loss)
@@ -419,6 +432,12 @@ class SyncApiClient(BaseApiClient):
         return response
 
     def _send(self, call: PreparedCall) -> ApiResponse:
+        budget = self._budget(call.endpoint)
+        if budget is not None:
+            wait = budget.reserve()
+            if wait > 0:
+                log.debug("Rate budget of %s %s: waiting %.2f s", self.service.name, call.endpoint.name, wait)
+                time.sleep(wait)
         try:
             raw = self.session.request(
                 call.endpoint.method,
@@ -432,6 +451,8 @@ class SyncApiClient(BaseApiClient):
             )
         except requests.RequestException as error:
             raise self._transport_error(call, error, sent=not _requests_error_not_sent(error)) from None
+        if budget is not None:
+            budget.observe(raw.headers, admitted=raw.status_code != 429)
         return self._answer(call, raw.status_code, raw.headers, raw.content)
 
     def close(self) -> None:
@@ -477,6 +498,12 @@ class AsyncApiClient(BaseApiClient):
         return response
 
     async def _send(self, call: PreparedCall) -> ApiResponse:
+        budget = self._budget(call.endpoint)
+        if budget is not None:
+            wait = budget.reserve()
+            if wait > 0:  # before taking a turn in the shared pool: waiting holds no connection slot
+                log.debug("Rate budget of %s %s: waiting %.2f s", self.service.name, call.endpoint.name, wait)
+                await asyncio.sleep(wait)
         try:
             if self._own_http is not None:
                 raw = await self._request(self._own_http, call)
@@ -487,6 +514,8 @@ class AsyncApiClient(BaseApiClient):
                     raw = await self._request(http, call)
         except httpx.TransportError as error:
             raise self._transport_error(call, error, sent=not isinstance(error, _NOT_SENT_HTTPX)) from None
+        if budget is not None:
+            budget.observe(raw.headers, admitted=raw.status_code != 429)
         return self._answer(call, raw.status_code, raw.headers, raw.content)
 
     async def _request(self, http: httpx.AsyncClient, call: PreparedCall) -> httpx.Response:

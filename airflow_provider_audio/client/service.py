@@ -4,12 +4,22 @@ clients are built from (read once per hook from the connection)."""
 from __future__ import annotations
 
 import base64
+import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+class RateClass(enum.StrEnum):
+    """A class of requests a service counts against a limit of its own (AIOZ Stream: part uploads,
+    writes, reads)."""
+
+    UPLOAD = "upload"
+    WRITE = "write"
+    READ = "read"
 
 
 @dataclass(frozen=True)
@@ -22,12 +32,15 @@ class ServiceSpec:
     :param default_base_url: the production base URL; a connection's host overrides it.
     :param retry_after_headers: response headers that carry "wait this many seconds", in the order
         they are trusted.
+    :param rate_limits: the requests per minute the service allows per key, by class; the client
+        paces the endpoints of a class that has one (:mod:`.ratelimit`). Empty: no pacing.
     """
 
     name: str
     display_name: str
     default_base_url: str
     retry_after_headers: tuple[str, ...] = ("Retry-After",)
+    rate_limits: Mapping[RateClass, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,8 @@ class Endpoint:
         second object. Either way a refused connection and a 429 are retried: the service did not
         act on them.
     :param pending_statuses: HTTP statuses that mean "accepted, still working" (AudioStack's 202).
+    :param rate_class: the limit the service counts this route against (``None``: not limited, or
+        the service publishes no limits).
     :param note: where the route comes from when it is not in vendor material.
     """
 
@@ -54,6 +69,7 @@ class Endpoint:
     _: KW_ONLY
     resend_after_loss: bool
     pending_statuses: frozenset[int] = field(default_factory=frozenset)
+    rate_class: RateClass | None = None
     note: str = ""
 
     def path(self, path_params: dict[str, str] | None = None) -> str:
