@@ -5,9 +5,14 @@ Narrates a feed of articles and publishes each as a streaming episode. Per artic
 group): AudioStack builds the narration (waited on in the triggerer), the delivered file is
 streamed into AIOZ Stream and transcoded, the media is published (title, description, tags, the
 article id in its metadata) and recorded as an Asset event (alias `published-episodes`). Articles
-already on AIOZ Stream are found by their id and skipped before anything is built. The last task
-prints a table: article, audio duration, HLS URL, player URL; it fails the run, after publishing
-the others, if any article failed.
+already on AIOZ Stream are found by their id (one paged listing of the account for all of them) and
+skipped before anything is built. Each other article is claimed before its build is paid for: its
+AIOZ media is created first and settled against other runs' claims (the oldest wins; a run that
+lost deletes its own claim and skips the article), so runs that overlap (another run of this DAG,
+`scheduled_conversion`, `archive_to_stream`, another deployment) build each article once. The last
+task prints a table: article, audio duration, HLS URL, player URL, then the articles skipped; it
+fails the run, after publishing the others, if any article failed (whose claim is then deleted).
+`max_active_runs=1`: a second run of this DAG waits for the first.
 
 **Needs**
 
@@ -30,15 +35,13 @@ for it again.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, task
 
-from audio_examples.articles import SAMPLE_ARTICLES, load_articles
-from audio_examples.defaults import DEFAULT_ARGS, voice_param
+from audio_examples.articles import SAMPLE_ARTICLES, articles_of_feed
+from audio_examples.defaults import DEFAULT_ARGS, feed_param, voice_param
 from audio_examples.pipeline import publish_articles
 
 with DAG(
@@ -48,14 +51,12 @@ with DAG(
     schedule=None,
     start_date=datetime(2026, 1, 1),
     catchup=False,
+    # A second run waits for the first; runs of other DAGs over the same articles (or a backfill,
+    # which the scheduler counts apart) may still overlap: the claims keep those from paying twice.
+    max_active_runs=1,
     default_args=DEFAULT_ARGS,
     params={
-        "feed": Param(
-            str(SAMPLE_ARTICLES),
-            type="string",
-            minLength=1,
-            description="A folder of article JSON files readable by the worker, or the URL of a JSON list",
-        ),
+        "feed": feed_param(str(SAMPLE_ARTICLES)),
         "voice": voice_param(),
     },
     tags=["example", "audiostack", "aiozstream"],
@@ -65,14 +66,6 @@ with DAG(
     def read_feed(params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The articles of the feed, oldest first."""
         assert params is not None
-        feed = str(params["feed"])
-        if feed.startswith(("http://", "https://")):
-            import requests
-
-            response = requests.get(feed, timeout=30)
-            response.raise_for_status()
-            items: list[dict[str, Any]] = json.loads(response.content)
-            return items
-        return [article.to_dict() for article in load_articles(Path(feed))]
+        return [article.to_dict() for article in articles_of_feed(str(params["feed"]))]
 
     publish_articles(read_feed(), voice="{{ params.voice }}")

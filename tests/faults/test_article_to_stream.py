@@ -53,6 +53,7 @@ from tests.faults.helpers import (
 )
 
 PIPELINE = "article_to_stream"
+CLAIM = "publish.article.claim"
 BUILD = "publish.article.build_audio"
 STREAM = "publish.article.stream_audio"
 
@@ -218,7 +219,9 @@ def test_a_retry_never_sends_again_a_submit_whose_answer_was_lost(
     errors.named(f"{BUILD}[0] try 2", "AudioLostSubmitError", "POST /audioforms", "on_lost_submit='fail'")
     stats = faults.stats()
     assert stats["requests"][SUBMIT_AUDIOFORM] == 1
-    assert_created(stats, audioforms=0, aioz=0)
+    # the article's claim (its media, made before the build) is deleted: a later run may take it
+    assert_created(stats, audioforms=0, aioz=1)
+    assert stats["aioz"]["deleted"] == 1
 
 
 def test_a_truncated_size_probe_of_the_delivery_never_publishes_a_partial_media(
@@ -236,9 +239,9 @@ def test_a_truncated_size_probe_of_the_delivery_never_publishes_a_partial_media(
     assert_green(faults, run)
     errors.named(f"{STREAM}[0] try 1", "audiostack GET /audiostack/delivery/", "announced 1024 bytes")
     assert try_numbers(run, STREAM) == [2]
-    # the first try's media (created, never completed) was removed by the retry through reuse_key
-    assert_created(stats, audioforms=1, aioz=2, aioz_completed=1)
-    assert stats["aioz"]["deleted"] == 1
+    # the retry uploads into the same media, the article's claim, from its first part
+    assert_created(stats, audioforms=1, aioz=1, aioz_completed=1)
+    assert stats["aioz"]["deleted"] == 0
 
 
 def test_one_failing_article_costs_only_itself(
@@ -258,7 +261,10 @@ def test_one_failing_article_costs_only_itself(
 
     assert run.state == "failed"
     assert assert_published_as_delivered(faults, run, articles=2)
-    assert_created(faults.stats(), audioforms=2, aioz=2, aioz_completed=2)
+    # three claims; the failed article's deleted, so that a later run may take it
+    stats = faults.stats()
+    assert_created(stats, audioforms=2, aioz=3, aioz_completed=2)
+    assert stats["aioz"]["deleted"] == 1
     errors.named(
         "publish.report",
         "1 of 3 article(s) failed",
@@ -270,16 +276,17 @@ def test_one_failing_article_costs_only_itself(
 
 # fmt: off
 BILLED_CALLS = [
-    pytest.param(MATCH_SUBMIT_AUDIOFORM, "500", SUBMIT_AUDIOFORM, BUILD, "audiostack POST /audioforms", {"audioforms": 0, "aioz": 0}, id="audioform-500"),
-    pytest.param(MATCH_SUBMIT_AUDIOFORM, "drop", SUBMIT_AUDIOFORM, BUILD, "audiostack POST /audioforms", {"audioforms": 0, "aioz": 0}, id="audioform-drop"),
-    pytest.param(MATCH_CREATE_MEDIA, "502", CREATE_MEDIA, STREAM, "aiozstream POST /media/create", {"audioforms": 1, "aioz": 0}, id="media-502"),
-    pytest.param(MATCH_CREATE_MEDIA, "drop", CREATE_MEDIA, STREAM, "aiozstream POST /media/create", {"audioforms": 1, "aioz": 0}, id="media-drop"),
+    # the article's media is created first, as its claim, before the build is paid for
+    pytest.param(MATCH_SUBMIT_AUDIOFORM, "500", SUBMIT_AUDIOFORM, BUILD, "audiostack POST /audioforms", {"audioforms": 0, "aioz": 1}, id="audioform-500"),
+    pytest.param(MATCH_SUBMIT_AUDIOFORM, "drop", SUBMIT_AUDIOFORM, BUILD, "audiostack POST /audioforms", {"audioforms": 0, "aioz": 1}, id="audioform-drop"),
+    pytest.param(MATCH_CREATE_MEDIA, "502", CREATE_MEDIA, CLAIM, "aiozstream POST /media/create", {"audioforms": 0, "aioz": 0}, id="media-502"),
+    pytest.param(MATCH_CREATE_MEDIA, "drop", CREATE_MEDIA, CLAIM, "aiozstream POST /media/create", {"audioforms": 0, "aioz": 0}, id="media-drop"),
     pytest.param(MATCH_COMPLETE, "503", COMPLETE, STREAM, "/complete failed", {"audioforms": 1, "aioz": 1, "aioz_completed": 0}, id="complete-503"),
     pytest.param(MATCH_COMPLETE, "drop", COMPLETE, STREAM, "/complete failed", {"audioforms": 1, "aioz": 1, "aioz_completed": 0}, id="complete-drop"),
 ]
 SLOW_SUBMITS = [
     pytest.param(MATCH_SUBMIT_AUDIOFORM, SUBMIT_AUDIOFORM, BUILD, "audiostack POST /audioforms", "audioforms", id="audioform"),
-    pytest.param(MATCH_CREATE_MEDIA, CREATE_MEDIA, STREAM, "aiozstream POST /media/create", "aioz", id="media"),
+    pytest.param(MATCH_CREATE_MEDIA, CREATE_MEDIA, CLAIM, "aiozstream POST /media/create", "aioz", id="media"),
 ]
 # fmt: on
 
@@ -351,7 +358,9 @@ def test_an_unknown_voice_fails_the_article_before_any_build_is_paid(
         f"{BUILD}[0] try 1", "AudioInputError", "'nobody-by-that-name'", "GET /speech/voice", "'sara'"
     )
     stats = faults.stats()
-    assert_created(stats, audioforms=0, aioz=0)
+    # only the article's claim was made (free), and deleted when the article failed
+    assert_created(stats, audioforms=0, aioz=1)
+    assert stats["aioz"]["deleted"] == 1
     assert stats["requests"].get(SUBMIT_AUDIOFORM, 0) == 0
 
 
