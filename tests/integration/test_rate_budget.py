@@ -11,6 +11,7 @@ with pacing off, the same load is a storm of 429s, each retried after the wait t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -24,11 +25,12 @@ import pytest
 import requests
 from audio_sandbox import SandboxServer
 
+from airflow_provider_audio.client.http import AsyncApiClient, SyncApiClient
 from airflow_provider_audio.client.ratelimit import forget_budgets
 from airflow_provider_audio.client.routes import aiozstream as routes
-from airflow_provider_audio.client.service import RetryPolicy
+from airflow_provider_audio.client.service import ClientSettings, Credentials, RetryPolicy
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
-from tests.conftest import SANDBOX_AIOZ_HEADERS, SANDBOX_KEY
+from tests.conftest import SANDBOX_KEY
 from tests.integration.conftest import HookFactory, SandboxAdmin, set_connection
 
 LIMIT = 50  # reads per window
@@ -59,10 +61,22 @@ class Figures:
 @pytest.fixture
 def limited(admin: SandboxAdmin, sandbox: SandboxServer) -> Iterator[SandboxAdmin]:
     """The sandbox counting AIOZ reads, LIMIT per WINDOW; a process with no budget yet."""
+    # A read through each client first, uncounted: the first exchange of a process and of the
+    # sandbox (the spec judge reads the vendor's spec then) is slow once, and not what is measured.
+    settings = ClientSettings(
+        routes.SERVICE,
+        sandbox.service_url("aiozstream"),
+        Credentials.basic(sandbox.settings.aioz_public_key, SANDBOX_KEY),
+    )
+    with contextlib.closing(SyncApiClient(settings)) as client:
+        client.call(routes.GET_ME)
+
+    async def async_read() -> None:
+        async with AsyncApiClient(settings) as client:
+            await client.call(routes.GET_ME)
+
+    asyncio.run(async_read())
     forget_budgets()
-    # One read first, uncounted: the spec judge reads the vendor's spec on its first exchange.
-    warm_up = sandbox.service_url("aiozstream") + "/user/me"
-    requests.get(warm_up, headers=SANDBOX_AIOZ_HEADERS, timeout=10).raise_for_status()
     knobs = {"aioz_read_limit": LIMIT, "aioz_rate_window_seconds": WINDOW}
     requests.patch(admin.url + "/settings", json=knobs, timeout=5).raise_for_status()
     requests.post(admin.url + "/reset", timeout=5).raise_for_status()
@@ -207,17 +221,20 @@ def test_processes_share_the_budget_through_the_servers_count(
             if child.poll() is None:
                 child.kill()
                 child.wait()
-    check(Figures(REQUESTS, rate_limited(limited), max(walls)), paced, PROCESSES, "sync clients, processes")
+    # Measured 1.04-1.20x; five processes and the sandbox share this machine's two cores.
+    check(
+        Figures(REQUESTS, rate_limited(limited), max(walls)), paced, PROCESSES, "sync clients, processes", 1.5
+    )
 
 
-def check(figures: Figures, paced: bool, clients: int, label: str) -> None:
+def check(figures: Figures, paced: bool, clients: int, label: str, slowest: float = 1.25) -> None:
     print("\n" + figures.line(f"{clients} {label}, {'paced' if paced else 'unpaced'}"))
     sent = figures.requests + figures.rate_limited
     if paced:
         assert figures.rate_limited <= 0.01 * sent
         # Not faster than the server allows (its first window opens with the first read), and
         # not much slower than the floor.
-        assert FLOOR - WINDOW <= figures.wall <= 1.25 * FLOOR
+        assert FLOOR - WINDOW <= figures.wall <= slowest * FLOOR
     else:
         # The load is more than a window allows: every client runs into the limit, window after
         # window (each then waits the X-RateLimit-Retry-After the 429 asked for).
