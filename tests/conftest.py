@@ -38,6 +38,12 @@ os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"] = json.dumps(
             "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
             "kwargs": {"path": str(REPO / "tests" / "system" / "dags")},
         },
+        # A bundle of its own: dag.test() parses every file of its DAG's bundle.
+        {
+            "name": "lineage-test-dags",
+            "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+            "kwargs": {"path": str(REPO / "tests" / "system" / "lineage_dags")},
+        },
     ]
 )
 

@@ -49,7 +49,12 @@ from tenacity import (
 )
 
 from airflow_provider_audio.client.errors import error_for_status
-from airflow_provider_audio.client.ratelimit import RateBudget, rate_settings_from_extra, shared_budget
+from airflow_provider_audio.client.ratelimit import (
+    RateBudget,
+    RateSettings,
+    rate_settings_from_extra,
+    shared_budget,
+)
 from airflow_provider_audio.client.service import ClientSettings, Credentials, Endpoint, RetryPolicy
 from airflow_provider_audio.exceptions import (
     AudioServiceError,
@@ -341,7 +346,10 @@ class BaseApiClient:
         self.credentials: Credentials = settings.credentials
         self.timeouts = settings.timeouts
         self.retry_policy = settings.retry_policy
-        self.rate_settings = rate_settings_from_extra(settings.service, settings.extra)
+        # Only a service that publishes limits is paced, or reads the pacing extras.
+        self.rate_settings: RateSettings | None = None
+        if settings.service.rate_limits:
+            self.rate_settings = rate_settings_from_extra(settings.service, settings.extra)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(service={self.service.name!r}, base_url={self.base_url!r})"
@@ -365,7 +373,7 @@ class BaseApiClient:
 
     def _budget(self, endpoint: Endpoint) -> RateBudget | None:
         """The process's shared rate budget of this key for ``endpoint``'s class, if it is paced."""
-        if endpoint.rate_class is None:
+        if endpoint.rate_class is None or self.rate_settings is None:
             return None
         return shared_budget(self.base_url, self.credentials, endpoint.rate_class, self.rate_settings)
 

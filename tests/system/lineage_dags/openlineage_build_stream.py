@@ -3,7 +3,8 @@ Build -> stream, for ``tests/system/test_openlineage.py``: an audioform given as
 task's ``inlets`` name the article it narrates) is built by AudioStack, and the delivered file is
 streamed into an AIOZ Stream media. Run with dag.test() under the OpenLineage provider.
 
-It has a folder of its own: dag.test() parses every file of its DAG's folder, and a file beside
+It has a folder (and DAG bundle, in tests/conftest.py) of its own: dag.test() parses every file
+of its DAG's bundle, and a file beside
 ``tests/system/dags/operator_under_test.py`` would run its operators' code in every test of that
 DAG (the house walk counted it).
 """
