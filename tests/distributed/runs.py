@@ -9,7 +9,7 @@ import contextlib
 import hashlib
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from tests.scheduler.conftest import Component, session_members
 #: The article pipeline's tasks (a mapped task group "publish.article", one map index per article).
 BUILD_TASK = "publish.article.build_audio"
 STREAM_TASK = "publish.article.stream_audio"
+#: ``archive_to_stream``'s batch build of a chunk (its items are named by article id).
+ARCHIVE_NARRATE_TASK = "archive.chunk.narrate"
 PUBLISH_TASK = "publish.article.publish_media"
 #: The metadata key the pipeline marks each episode with (audio_examples.pipeline.ARTICLE_KEY).
 ARTICLE_KEY = "article_id"
@@ -211,13 +213,41 @@ class Published:
         )
 
 
+def delivered_files(stack: CeleryStack, runs: list[tuple[str, str]]) -> dict[str, str]:
+    """
+    The files AudioStack delivered in ``runs`` (``(dag_id, run_id)`` pairs), keyed by the AIOZ media
+    they were streamed into (``article_to_stream``) or by article id (``archive_to_stream``, whose
+    batch items are named by article).
+    """
+    delivered: dict[str, str] = {}
+    for dag_id, run_id in runs:
+        builds = xcoms(stack, dag_id, run_id, BUILD_TASK)
+        for index, stream in xcoms(stack, dag_id, run_id, STREAM_TASK).items():
+            delivered[str(stream["media_id"])] = str(builds[index]["uri"])
+        for narrated in xcoms(stack, dag_id, run_id, ARCHIVE_NARRATE_TASK).values():
+            for item in narrated["items"]:
+                if item["status"] == "succeeded":
+                    delivered[str(item["name"])] = str(item["uri"])
+    return delivered
+
+
 def assert_published_once(
-    stack: CeleryStack, sandbox: SandboxAdmin, dag_id: str, run_ids: list[str], articles: list[str]
+    stack: CeleryStack,
+    sandbox: SandboxAdmin,
+    dag_id: str,
+    run_ids: list[str],
+    articles: list[str],
+    *,
+    also: Sequence[tuple[str, str]] = (),
+    claims_lost: bool = False,
 ) -> Published:
     """
     Every article published exactly once (one public AIOZ media carrying its id, transcoded), no
-    duplicate job in the sandbox (one audioform and one media per article, none deleted), and each
+    duplicate job in the sandbox (one audioform per article; one media per article, none deleted,
+    unless ``claims_lost``: a run that lost an article's claim deletes its own claim media), and each
     media's bytes those AudioStack delivered for the article (MD5 and size).
+
+    :param also: more ``(dag_id, run_id)`` runs over the same articles (another DAG's).
     """
     stats = sandbox.stats()
     media = aioz_media(stack.sandbox_url)
@@ -234,21 +264,22 @@ def assert_published_once(
             f"{article}: {item['status']}, public {item['is_public']}"
         )
     assert stats["audioforms"]["created"] == len(articles), stats["audioforms"]
-    assert stats["aioz"]["created"] == len(articles), stats["aioz"]
-    assert stats["aioz"]["deleted"] == 0, stats["aioz"]
+    if claims_lost:
+        assert stats["aioz"]["created"] - stats["aioz"]["deleted"] == len(articles), stats["aioz"]
+    else:
+        assert stats["aioz"]["created"] == len(articles), stats["aioz"]
+        assert stats["aioz"]["deleted"] == 0, stats["aioz"]
 
     # The bytes: what AIOZ Stream assembled is what AudioStack delivered for the same article.
-    delivered: dict[str, str] = {}
-    for run_id in run_ids:
-        builds = xcoms(stack, dag_id, run_id, BUILD_TASK)
-        streams = xcoms(stack, dag_id, run_id, STREAM_TASK)
-        for index, stream in streams.items():
-            delivered[str(stream["media_id"])] = str(builds[index]["uri"])
+    delivered = delivered_files(stack, [(dag_id, run_id) for run_id in run_ids] + list(also))
     published = {article: str(item["id"]) for article, (item,) in by_article.items()}
-    assert sorted(delivered) == sorted(published.values()), (delivered, published)
+    sources = {
+        article: delivered.get(media_id) or delivered.get(article) for article, media_id in published.items()
+    }
+    assert all(sources.values()), (delivered, published)
     for article, media_id in published.items():
         stored = sandbox.media(media_id)
-        source_md5, source_size = md5_of_url(delivered[media_id])
+        source_md5, source_size = md5_of_url(str(sources[article]))
         assert (stored["md5"], stored["received_bytes"]) == (source_md5, source_size), (
             f"{article}: media {media_id} holds {stored['received_bytes']} bytes (md5 {stored['md5']}),"
             f" AudioStack delivered {source_size} (md5 {source_md5})"
