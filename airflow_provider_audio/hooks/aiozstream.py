@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -276,6 +276,25 @@ class AiozStreamHook(AudioServiceHook):
         while True:
             page = self.list_media({**(filters or {}), "offset": offset, "limit": page_size})
             yield from page.media
+            offset += len(page.media)
+            if not page.media or offset >= page.total:
+                return
+
+    async def aiter_media(
+        self, filters: Mapping[str, Any] | None = None, page_size: int = MAX_PAGE_SIZE
+    ) -> AsyncIterator[Media]:
+        """
+        Every media matching ``filters``, page after page, from a trigger (as :meth:`iter_media`);
+        a caller that has found what it needs stops early, and no further page is asked for.
+
+        :param filters: as :meth:`list_media`, without offset and limit.
+        :param page_size: items per request (at most 100).
+        """
+        offset = 0
+        while True:
+            page = await self.alist_media({**(filters or {}), "offset": offset, "limit": page_size})
+            for media in page.media:
+                yield media
             offset += len(page.media)
             if not page.media or offset >= page.total:
                 return

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any, Unpack
+
+from airflow.triggers.base import TriggerEvent
 
 from airflow_provider_audio.defaults import AIOZ_UPLOAD_MARK_KEY
 from airflow_provider_audio.exceptions import AudioServiceNotFoundError
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, Media, MediaStatus
 from airflow_provider_audio.hooks.base import AudioServiceHook
+from airflow_provider_audio.triggers.aiozstream_shared import SharedTranscodePoller, Subscriber
 from airflow_provider_audio.triggers.base import (
     KILL_RETRY_POLICY,
     AudioPollingTrigger,
@@ -22,6 +27,11 @@ class AiozStreamTranscodeTrigger(AudioPollingTrigger):
 
     Every poll's ``result`` is the media's summary (status, size, duration, HLS/DASH and player
     URLs); ``fail`` and ``deleted`` end the wait with an error.
+
+    The waits of one event loop (a triggerer) on the same connection and interval share their
+    polling (:mod:`~airflow_provider_audio.triggers.aiozstream_shared`): one listing of the
+    unfinished media per interval covers them all, and a media is read alone only once the listing
+    no longer shows it unfinished. Each wait still fires its own event, by its own deadline.
 
     When the task is killed while this waits (:meth:`on_kill`), a media the task created that has
     not finished transcoding is deleted: AIOZ Stream cannot cancel a transcoding, and a half-made
@@ -81,6 +91,30 @@ class AiozStreamTranscodeTrigger(AudioPollingTrigger):
             )
         finally:
             await hook.aclose()
+
+    async def wait_for_event(self) -> TriggerEvent:
+        """
+        Wait through the loop's shared poller until the media has ended or the deadline passes;
+        a "Still working" line each interval while it is unfinished.
+        """
+        subscriber = Subscriber(self.media_id, self.poll)
+        poller = SharedTranscodePoller.subscribe(
+            self.conn_id, self.poll_interval, self.max_consecutive_failures, subscriber
+        )
+        started_at = self.started_at if self.started_at is not None else time.time()
+        try:
+            while True:
+                remaining = self.deadline - time.time()
+                if remaining <= 0:
+                    return self._event("timeout", f"deadline passed before {self.describe()} finished")
+                timeout = min(self.poll_interval, remaining)
+                ended, _ = await asyncio.wait({subscriber.outcome}, timeout=timeout)
+                if ended:
+                    return self._event(*subscriber.outcome.result())
+                if subscriber.status:
+                    self.log.info("%s", self.still_working_line(subscriber.status, started_at))
+        finally:
+            poller.unsubscribe(subscriber)
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         assert isinstance(hook, AiozStreamHook)
@@ -182,8 +216,6 @@ class AiozStreamMediaSetTrigger(AudioPollingTrigger):
 
     async def _listed(self, hook: AiozStreamHook) -> dict[str, Media]:
         """The set's media as one listing (all its pages) shows them, checked on the client."""
-        from airflow_provider_audio.models.aiozstream import MAX_PAGE_SIZE
-
         assert self.metadata is not None
         wanted = set(self.media_ids)
         filters: dict[str, Any] = {
@@ -194,16 +226,11 @@ class AiozStreamMediaSetTrigger(AudioPollingTrigger):
             "order_by": "asc",
         }
         found: dict[str, Media] = {}
-        offset = 0
-        while True:
-            page = await hook.alist_media({**filters, "offset": offset, "limit": MAX_PAGE_SIZE})
-            for media in page.media:
-                pairs = media.metadata()
-                if media.id in wanted and all(
-                    pairs.get(key) == value for key, value in self.metadata.items()
-                ):
-                    found[media.id] = media
-            offset += len(page.media)
-            # A listing that ignored its filter goes on for pages: stop once the set is covered.
-            if not page.media or offset >= page.total or len(found) == len(wanted):
-                return found
+        async for media in hook.aiter_media(filters):
+            pairs = media.metadata()
+            if media.id in wanted and all(pairs.get(key) == value for key, value in self.metadata.items()):
+                found[media.id] = media
+                # A listing that ignored its filter goes on for pages: stop once the set is covered.
+                if len(found) == len(wanted):
+                    break
+        return found
