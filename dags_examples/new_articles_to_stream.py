@@ -33,16 +33,14 @@ for it again.
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from airflow.sdk import DAG, Asset, AssetWatcher, task
 
 from airflow_provider_audio.triggers.article_feed import ArticleFeedTrigger
-from audio_examples.articles import SAMPLE_ARTICLES, load_articles
+from audio_examples.articles import SAMPLE_ARTICLES, articles_of_feed
 from audio_examples.defaults import DEFAULT_ARGS, voice_param
 from audio_examples.pipeline import publish_articles
 
@@ -82,15 +80,7 @@ with DAG(
             wanted.setdefault(str(payload.get("feed", FEED)), set()).update(payload.get("articles", []))
         articles: list[dict[str, Any]] = []
         for feed, ids in wanted.items():
-            if feed.startswith(("http://", "https://")):
-                import requests
-
-                response = requests.get(feed, timeout=30)
-                response.raise_for_status()
-                items: list[dict[str, Any]] = json.loads(response.content)
-            else:
-                items = [article.to_dict() for article in load_articles(Path(feed))]
-            articles += [item for item in items if str(item.get("id")) in ids]
+            articles += [article.to_dict() for article in articles_of_feed(feed) if str(article.id) in ids]
         print(f"{len(articles)} new article(s): {', '.join(str(item['id']) for item in articles)}")
         return articles
 

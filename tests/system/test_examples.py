@@ -117,3 +117,40 @@ def test_batch_archive(examples_env: SandboxServer) -> None:
     assert run.state == "success"
     assert xcom_of(run, task_id="summary").startswith("3 of 3 articles narrated")
     assert sandbox_stats(examples_env)["requests"]["POST /audiostack/audioforms/batches"] == 1
+
+
+def test_new_articles_to_stream_reads_exactly_the_announced_articles(tmp_path: Path) -> None:
+    import http.server
+    import json
+    import threading
+    from types import SimpleNamespace
+
+    from audio_examples.articles import SAMPLE_ARTICLES, load_articles
+
+    dag = load("new_articles_to_stream")
+    module = sys.modules["dags_examples.new_articles_to_stream"]
+    (tmp_path / "feed.json").write_text(json.dumps([article.to_dict() for article in load_articles()]))
+    handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=str(tmp_path))  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/feed.json"
+        events = {
+            module.article_feed: [
+                SimpleNamespace(
+                    extra={
+                        "payload": {"feed": str(SAMPLE_ARTICLES), "articles": ["harbour-lights-2026-11-18"]}
+                    }
+                ),
+                SimpleNamespace(extra={"payload": {"feed": url, "articles": ["ferry-timetable-2026-11-19"]}}),
+            ]
+        }
+        announced = dag.get_task("announced_articles").python_callable(triggering_asset_events=events)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [article["id"] for article in announced] == [
+        "harbour-lights-2026-11-18",
+        "ferry-timetable-2026-11-19",
+    ]
+    assert announced[0]["title"] and announced[1]["body"]
