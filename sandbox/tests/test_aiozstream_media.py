@@ -615,3 +615,23 @@ def test_cost_validation(sandbox: SandboxServer, params: dict[str, Any], fragmen
     message = error_message(_cost(sandbox, **params), 400)
     for fragment in fragments:
         assert fragment in message, message
+
+
+def test_stats_count_listings_by_what_they_filter_on(sandbox: SandboxServer) -> None:
+    bodies: list[dict[str, Any]] = [
+        {},
+        {"type": "audio", "status": ["transcoding", "new"]},
+        {"type": "audio", "status": ["new", "transcoding"], "limit": 10},
+        {"metadata": [{"key": "article_id", "value": "a-1"}, {"key": "chunk", "value": "c"}]},
+        {"metadata": [{"key": "article_id", "value": "a-2"}], "tags": ["x"], "search": "word"},
+    ]
+    for body in bodies:
+        response = requests.post(f"{api(sandbox)}/media", json=body, headers=HEADERS, timeout=5)
+        assert response.status_code == 200, response.text
+    listings = requests.get(f"{sandbox.base_url}/_sandbox/stats", timeout=5).json()["aioz_listings"]
+    assert listings == {
+        "everything": 1,
+        "type=audio status=new|transcoding": 2,
+        "metadata=article_id,chunk": 1,
+        "metadata=article_id tags search": 1,
+    }

@@ -172,3 +172,17 @@ def test_an_injected_429_advertises_the_vendor_limit_of_its_category(sandbox: Sa
     response = requests.get(f"{api(sandbox)}/media/x/complete", headers=HEADERS, timeout=5)
     assert response.status_code == 429
     assert response.headers["X-RateLimit-Limit"] == "200"  # complete is a write
+
+
+def test_stats_count_the_refusals_by_route_and_status(sandbox: SandboxServer) -> None:
+    media = create(sandbox)
+    _limits(sandbox, aioz_read_limit=2, aioz_rate_window_seconds=60.0)
+    statuses = [get_media(sandbox, media["id"]).status_code for _ in range(4)]
+    assert statuses == [200, 200, 429, 429]
+    unknown = requests.get(f"{api(sandbox)}/media/no-such-media", headers=HEADERS, timeout=5)
+    assert unknown.status_code == 429  # the limit is counted before the route answers
+    stats = requests.get(f"{sandbox.base_url}/_sandbox/stats", timeout=5).json()
+    assert stats["refusals"] == {"GET /aiozstream/api/media/{media_id} 429": 3}
+    assert stats["requests"]["GET /aiozstream/api/media/{media_id}"] == 5
+    requests.post(f"{sandbox.base_url}/_sandbox/reset", timeout=5).raise_for_status()
+    assert requests.get(f"{sandbox.base_url}/_sandbox/stats", timeout=5).json()["refusals"] == {}

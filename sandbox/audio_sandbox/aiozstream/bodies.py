@@ -155,6 +155,22 @@ class ListQuery:
     status: tuple[str, ...] | None = None
     search: str | None = None
 
+    def shape(self) -> str:
+        """
+        What the listing filters on, without the values asked for (statuses excepted), e.g.
+        ``status=new|transcoding metadata=article_id``: what ``GET /_sandbox/stats`` counts listings by.
+        """
+        parts = [f"type={self.type}"] if self.type else []
+        if self.status is not None:
+            parts.append("status=" + "|".join(sorted(self.status)))
+        if self.metadata:
+            parts.append("metadata=" + ",".join(sorted({key for key, _ in self.metadata})))
+        if self.tags:
+            parts.append("tags")
+        if self.search is not None:
+            parts.append("search")
+        return " ".join(parts) or "everything"
+
 
 @dataclass(frozen=True)
 class CostQuery:

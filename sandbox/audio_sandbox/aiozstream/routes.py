@@ -142,6 +142,7 @@ async def list_media(request: Request) -> JSONResponse:
     except RequestError as exc:
         raise _bad_request(exc) from None
     state = state_of(request)
+    _store(request).count_listing(query.shape())
     if state.faults.chance(state.settings.fault_loose_list_rate):
         query = dataclasses.replace(query, metadata=(), tags=(), status=None)
     store = _store(request)

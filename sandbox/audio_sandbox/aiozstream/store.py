@@ -48,6 +48,7 @@ class AiozStore:
         self._media: dict[str, Media] = {}
         self._sequence = itertools.count(1)
         self._counts = dict.fromkeys(COUNTERS, 0)
+        self._listings: dict[str, int] = {}
         self._last_stamp = datetime.datetime.fromtimestamp(0, datetime.UTC)
 
     # -- clocks -----------------------------------------------------------------------------
@@ -84,6 +85,16 @@ class AiozStore:
     def counts(self) -> dict[str, int]:
         with self._lock:
             return dict(self._counts)
+
+    def count_listing(self, shape: str) -> None:
+        """Count a ``POST /media`` listing by what it filters on (:meth:`ListQuery.shape`)."""
+        with self._lock:
+            self._listings[shape] = self._listings.get(shape, 0) + 1
+
+    def listings(self) -> dict[str, int]:
+        """Listings made, by what they filtered on."""
+        with self._lock:
+            return dict(sorted(self._listings.items()))
 
     def _count(self, name: str) -> None:
         with self._lock:
@@ -183,6 +194,7 @@ class AiozStore:
         with self._lock:
             media, self._media = list(self._media.values()), {}
             self._counts = dict.fromkeys(COUNTERS, 0)
+            self._listings = {}
         for item in media:
             item.path.unlink(missing_ok=True)
 

@@ -71,11 +71,15 @@ class RequestContextMiddleware:
         request_id = str(uuid.uuid4())
         scope["state"] = {**scope.get("state", {}), "request_id": request_id}
         path: str = scope["path"]
-        if not (path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")):
-            self.state.count_request(route_key(self.router, scope))
+        counted = not (path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"))
+        key = route_key(self.router, scope) if counted else ""
+        if counted:
+            self.state.count_request(key)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
+                if counted and message["status"] >= 400:
+                    self.state.count_refusal(key, message["status"])
                 message.setdefault("headers", [])
                 headers = MutableHeaders(scope=message)
                 if REQUEST_ID_HEADER not in headers:

@@ -77,6 +77,7 @@ class SandboxState:
         self._clock = clock
         self.faults = FaultInjector(settings.seed)
         self._requests: dict[str, int] = {}
+        self._refusals: dict[str, int] = {}
         self._audioforms: dict[str, AudioformJob] = {}
         self._audioform_counts = {"created": 0, "built": 0, "failed": 0}
         self._credits = STARTING_CREDITS
@@ -132,12 +133,20 @@ class SandboxState:
         with self._lock:
             self._requests[key] = self._requests.get(key, 0) + 1
 
+    def count_refusal(self, key: str, status: int) -> None:
+        """Count an answer of ``status`` >= 400 to a request counted under ``key``."""
+        with self._lock:
+            name = f"{key} {status}"
+            self._refusals[name] = self._refusals.get(name, 0) + 1
+
     def stats(self) -> dict[str, Any]:
         with self._lock:
             return {
                 "requests": dict(sorted(self._requests.items())),
+                "refusals": dict(sorted(self._refusals.items())),
                 "audioforms": dict(self._audioform_counts),
                 "aioz": self.aioz.counts(),
+                "aioz_listings": self.aioz.listings(),
                 "audiopod": self.audiopod.counts(),
                 "aimlapi": self.aimlapi.counts(),
                 "audiostack_jobs": self.audiostack.counts(),
@@ -216,6 +225,7 @@ class SandboxState:
         standard voices."""
         with self._lock:
             self._requests.clear()
+            self._refusals.clear()
             self._audioforms.clear()
             self._audioform_counts = {"created": 0, "built": 0, "failed": 0}
             self._credits = STARTING_CREDITS
