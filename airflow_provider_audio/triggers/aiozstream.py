@@ -30,8 +30,9 @@ class AiozStreamTranscodeTrigger(AudioPollingTrigger):
 
     The waits of one event loop (a triggerer) on the same connection and interval share their
     polling (:mod:`~airflow_provider_audio.triggers.aiozstream_shared`): one listing of the
-    unfinished media per interval covers them all, and a media is read alone only once the listing
-    no longer shows it unfinished. Each wait still fires its own event, by its own deadline.
+    unfinished media per interval covers them all, a media that left it is taken from a listing of
+    the finished media, and read alone only when that listing does not show it. Each wait still
+    fires its own event, by its own deadline.
 
     When the task is killed while this waits (:meth:`on_kill`), a media the task created that has
     not finished transcoding is deleted: AIOZ Stream cannot cancel a transcoding, and a half-made
@@ -97,7 +98,7 @@ class AiozStreamTranscodeTrigger(AudioPollingTrigger):
         Wait through the loop's shared poller until the media has ended or the deadline passes;
         a "Still working" line each interval while it is unfinished.
         """
-        subscriber = Subscriber(self.media_id, self.poll)
+        subscriber = Subscriber(self.media_id, self.poll, self.judge)
         poller = SharedTranscodePoller.subscribe(
             self.conn_id, self.poll_interval, self.max_consecutive_failures, subscriber
         )
@@ -118,7 +119,14 @@ class AiozStreamTranscodeTrigger(AudioPollingTrigger):
 
     async def poll(self, hook: AudioServiceHook) -> PollResult:
         assert isinstance(hook, AiozStreamHook)
-        media = await hook.aget_media(self.media_id)
+        return self.judge(await hook.aget_media(self.media_id))
+
+    def judge(self, media: Media) -> PollResult:
+        """
+        What ``media`` (as ``GET /media/{id}`` or a listing shows it) says of this wait.
+
+        :param media: the media waited on.
+        """
         status = media.status
         if not status.is_terminal():
             return PollResult(done=False, message=status.value, result=media.summary())

@@ -4,12 +4,15 @@ One poll per interval for every AIOZ Stream transcode wait of an event loop (a t
 A triggerer runs all its triggers in one event loop. Waits on the same connection at the same
 interval subscribe to one :class:`SharedTranscodePoller` there instead of each reading its own media:
 every interval the poller lists the unfinished media (``POST /media`` filtered by status ``new`` and
-``transcoding``, 100 per page), and reads alone (``GET /media/{id}``) only a waited-on media the
-listing no longer shows as unfinished; that answer decides the wait as the trigger's own
-:meth:`~airflow_provider_audio.triggers.aiozstream.AiozStreamTranscodeTrigger.poll` reads it. So N
-waits cost about ``ceil(unfinished / 100)`` listings per interval and one read per media, instead of
-N reads per interval. While only one media is waited on, the poller reads it alone each interval:
-one request either way.
+``transcoding``, 100 per page). When some waited-on media are no longer listed unfinished, it lists
+the finished ones (status ``done``, ``fail`` and ``deleted``, most recently updated first) and takes
+from there the media that left; only a leaver not found in the first pages of that listing (a media
+deleted, or updated many times meanwhile) is read alone (``GET /media/{id}``). Each media found
+ends its waits as the trigger's own
+:meth:`~airflow_provider_audio.triggers.aiozstream.AiozStreamTranscodeTrigger.judge` reads it. So N
+waits cost about ``ceil(unfinished / 100)`` listings per interval, plus a listing of the finished
+media in the intervals where some finish, instead of N reads per interval. While only one media is
+waited on, the poller reads it alone each interval: one request either way.
 
 Every subscriber still ends with its own event, built by its own trigger; its deadline is its own.
 A subscriber that stops (its task killed, the trigger moved to another triggerer, a timeout) leaves
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -31,7 +35,8 @@ import structlog.contextvars
 
 from airflow_provider_audio.client.service import RetryPolicy
 from airflow_provider_audio.exceptions import AudioServiceError
-from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, MediaStatus
+from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, Media, MediaStatus
+from airflow_provider_audio.models.aiozstream import MAX_PAGE_SIZE
 from airflow_provider_audio.triggers.base import EventStatus, FailureBudget
 
 if TYPE_CHECKING:
@@ -42,6 +47,13 @@ log = logging.getLogger(__name__)
 
 #: The statuses of a media still being worked on: what the shared listing asks for.
 UNFINISHED_STATUSES = [MediaStatus.NEW.value, MediaStatus.TRANSCODING.value]
+#: The statuses a media ends in: what the listing of the finished media asks for.
+FINISHED_STATUSES = [status.value for status in MediaStatus if status.is_terminal()]
+#: Pages of the finished listing read beyond those its leavers could fill: the media that left
+#: finished since the last poll, so they are among the most recently updated; one that is not
+#: there (deleted, or updated again and again since) is cheaper read alone than found by paging
+#: further back through the whole library's history.
+FINISHED_SPARE_PAGES = 1
 #: Media read alone at the same time, at most, once they left the listing.
 READS_AT_ONCE = 8
 #: How a wait ends: the event's status, message and result.
@@ -59,12 +71,14 @@ class Subscriber:
 
     :param media_id: the media waited on.
     :param poll: the trigger's own reading of the media (``GET /media/{id}`` into a poll result).
+    :param judge: the trigger's own reading of the media as a listing shows it (into a poll result).
     :param outcome: set once the wait has ended.
     :param status: the media's status as last seen (for the wait's "Still working" lines).
     """
 
     media_id: str
     poll: Callable[[AudioServiceHook], Awaitable[PollResult]]
+    judge: Callable[[Media], PollResult]
     outcome: asyncio.Future[Outcome] = field(default_factory=_new_future)
     status: str = ""
 
@@ -170,7 +184,8 @@ class SharedTranscodePoller:
         :param hook: the poller's hook (no retries of its own: failures count in the budgets).
         """
         unfinished: dict[str, str] = {}
-        if len(self.subscribers) > 1:
+        listed = len(self.subscribers) > 1
+        if listed:
             try:
                 unfinished = await self._listed_unfinished(hook)
             except AudioServiceError as error:
@@ -193,15 +208,19 @@ class SharedTranscodePoller:
             self.listing_budget.record_success()
         for media_id, status in unfinished.items():
             self._seen(media_id, status)
-        # The media that left the listing are read a few at a time: hundreds finishing together
-        # are then all answered within the interval, not one round trip after another.
+        left = [media_id for media_id in self.subscribers if media_id not in unfinished]
+        if listed and left:
+            for media in (await listed_finished(hook, left)).values():
+                self._judge_listed(media)
+            left = [media_id for media_id in left if media_id in self.subscribers]
+        # The media still to read alone are read a few at a time: hundreds of them are then all
+        # answered within the interval, not one round trip after another.
         slots = asyncio.Semaphore(READS_AT_ONCE)
 
         async def read(media_id: str) -> float:
             async with slots:
                 return await self._read_alone(hook, media_id)
 
-        left = [media_id for media_id in self.subscribers if media_id not in unfinished]
         waits = await asyncio.gather(*(read(media_id) for media_id in left))
         return max([self.poll_interval, *waits])
 
@@ -209,8 +228,35 @@ class SharedTranscodePoller:
         for subscriber in self.subscribers.get(media_id, []):
             subscriber.status = status
 
+    def _fail(self, media_id: str, error: Exception) -> None:
+        """An answer this wait cannot read fails this wait, as it would have alone; not the others."""
+        for subscriber in self.subscribers.pop(media_id, []):
+            if not subscriber.outcome.done():
+                subscriber.outcome.set_exception(error)
+        self.read_budgets.pop(media_id, None)
+
+    def _settle(self, media_id: str, outcome: PollResult) -> None:
+        """End the waits on ``media_id`` when ``outcome`` says it has ended; else note its status."""
+        if outcome.done:
+            status: EventStatus = "success" if outcome.succeeded else "error"
+            self._end(media_id, (status, outcome.message, outcome.result))
+        else:
+            self._seen(media_id, outcome.message)
+
+    def _judge_listed(self, media: Media) -> None:
+        """Decide the waits on ``media`` from the listing's copy of it, as their trigger reads it."""
+        waiting = self.subscribers.get(media.id)
+        if not waiting:
+            return
+        try:
+            outcome = waiting[0].judge(media)
+        except Exception as error:
+            self._fail(media.id, error)
+            return
+        self._settle(media.id, outcome)
+
     async def _read_alone(self, hook: AiozStreamHook, media_id: str) -> float:
-        """Read one media left the listing (or the only one); end its waits when it has ended."""
+        """Read one media that left the listing (or the only one); end its waits when it has ended."""
         waiting = self.subscribers.get(media_id)
         if not waiting:
             return 0.0
@@ -236,17 +282,10 @@ class SharedTranscodePoller:
                 return error.retry_after or 0.0
             return 0.0
         except Exception as error:
-            # An answer this wait cannot read fails this wait, as it would have alone; not the others.
-            for subscriber in self.subscribers.pop(media_id, []):
-                if not subscriber.outcome.done():
-                    subscriber.outcome.set_exception(error)
+            self._fail(media_id, error)
             return 0.0
         budget.record_success()
-        if outcome.done:
-            status: EventStatus = "success" if outcome.succeeded else "error"
-            self._end(media_id, (status, outcome.message, outcome.result))
-        else:
-            self._seen(media_id, outcome.message)
+        self._settle(media_id, outcome)
         return 0.0
 
     async def _listed_unfinished(self, hook: AiozStreamHook) -> dict[str, str]:
@@ -268,3 +307,41 @@ class SharedTranscodePoller:
                 if len(found) == len(self.subscribers):
                     break
         return found
+
+
+async def listed_finished(hook: AiozStreamHook, left: list[str]) -> dict[str, Media]:
+    """
+    The media of ``left`` that the listing of the finished media (most recently updated first)
+    shows ended, checked on the client: the id is one of ``left`` and the status one a media ends
+    in, whatever the filter matched. Paging stops once every one is found, or after the pages they
+    could fill plus :data:`FINISHED_SPARE_PAGES`. A failing listing ends no wait: what it has not
+    shown is read alone by the caller, each media with its own failure budget.
+
+    :param hook: the poller's hook.
+    :param left: waited-on media the listing of the unfinished media no longer shows.
+    """
+    wanted = set(left)
+    filters: dict[str, Any] = {
+        "type": "audio",
+        "status": FINISHED_STATUSES,
+        "sort_by": "updated_at",
+        "order_by": "desc",
+    }
+    found: dict[str, Media] = {}
+    offset = 0
+    try:
+        for _ in range(math.ceil(len(wanted) / MAX_PAGE_SIZE) + FINISHED_SPARE_PAGES):
+            page = await hook.alist_media({**filters, "offset": offset, "limit": MAX_PAGE_SIZE})
+            for media in page.media:
+                if media.id in wanted and media.status.is_terminal():
+                    found[media.id] = media
+            offset += len(page.media)
+            if len(found) == len(wanted) or not page.media or offset >= page.total:
+                break
+    except AudioServiceError as error:
+        log.warning(
+            "Listing the finished AIOZ Stream media failed (%s); %d of them are read alone",
+            error,
+            len(wanted) - len(found),
+        )
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 import uuid
 from typing import Any
 
@@ -15,14 +16,17 @@ from .aioz import (
     PAIR_HEADERS,
     aioz_stats,
     api,
+    complete,
     create,
     error_message,
     get_media,
     list_media,
     make_wav,
     quality,
+    upload,
     uploaded,
 )
+from .conftest import TRANSCODE_SECONDS
 
 # -- create -------------------------------------------------------------------------------------
 
@@ -546,6 +550,35 @@ def test_list_sorts_and_orders(sandbox: SandboxServer) -> None:
     ]
     requests.patch(f"{api(sandbox)}/media/{first['id']}", json={"tags": ["x"]}, headers=HEADERS, timeout=5)
     assert _ids(list_media(sandbox, sort_by="updated_at")) == [second["id"], third["id"], first["id"]]
+
+
+def _stamp(media: dict[str, Any]) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(str(media["updated_at"]).replace("Z", "+00:00"))
+
+
+def test_updated_at_is_when_transcoding_finished_whenever_it_is_read(sandbox: SandboxServer) -> None:
+    # Completed one after the other, read long after both finished, in the other order.
+    first, second = create(sandbox), create(sandbox)
+    completed = {}
+    for media in (first, second):
+        upload(sandbox, media["id"], make_wav(0.2), parts=1)
+        assert complete(sandbox, media["id"]).status_code == 200
+        completed[media["id"]] = _stamp(get_media(sandbox, media["id"]).json()["data"])
+        time.sleep(0.1)
+    time.sleep(TRANSCODE_SECONDS + 0.5)
+    read = {media["id"]: get_media(sandbox, media["id"]).json()["data"] for media in (second, first)}
+    for media_id, media in read.items():
+        assert media["status"] == "done"
+        # The object changed when transcoding was due to end, not when it was first read.
+        moved = (_stamp(media) - completed[media_id]).total_seconds()
+        assert TRANSCODE_SECONDS - 0.05 <= moved <= TRANSCODE_SECONDS + 0.15, moved
+    # The most recently finished first: the order a client finds what just finished in.
+    newest = list_media(sandbox, status=["done", "fail"], sort_by="updated_at", order_by="desc")
+    assert _ids(newest) == [second["id"], first["id"]]
+    # A change after that moves it again.
+    requests.patch(f"{api(sandbox)}/media/{first['id']}", json={"tags": ["x"]}, headers=HEADERS, timeout=5)
+    newest = list_media(sandbox, status=["done", "fail"], sort_by="updated_at", order_by="desc")
+    assert _ids(newest) == [first["id"], second["id"]]
 
 
 def test_list_sorts_by_size(sandbox: SandboxServer) -> None:

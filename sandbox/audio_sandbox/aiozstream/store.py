@@ -4,7 +4,8 @@ The AIOZ Stream media the sandbox holds, their assembled files, and their lifecy
 Media live in memory; their uploaded bytes live in one file per media in the data directory
 (``--data-dir``, or a temporary directory removed when the server stops). A media goes
 ``new`` -> (upload completes) ``transcoding`` -> (``transcode_seconds`` later, on the first read)
-``done`` or ``fail``; ``deleted`` at any time.
+``done`` or ``fail``; ``deleted`` at any time. Transcoding ends when it was due, whenever it is
+first read: its ``updated_at`` is that moment, as the vendor's object changed then.
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ class AiozStore:
                 stamp = self._last_stamp + datetime.timedelta(microseconds=1)
             self._last_stamp = stamp
             return stamp
+
+    def _due_stamp(self, media: Media, due: float) -> datetime.datetime:
+        """Wall-clock UTC at the monotonic moment ``due`` (past), after every earlier stamp of ``media``."""
+        stamp = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=max(0.0, self.now() - due))
+        return max(stamp, media.updated_at + datetime.timedelta(microseconds=1))
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -183,7 +189,7 @@ class AiozStore:
                 media.status = media.quality_status = "done" if found is not None else "fail"
                 if found is not None:
                     media.duration = found.duration
-                media.updated_at = self._timestamp()
+                media.updated_at = self._due_stamp(media, ready_at)
                 self._counts["done" if found is not None else "failed"] += 1
         return media
 
