@@ -4,11 +4,11 @@ One poll per interval for every AIOZ Stream transcode wait of an event loop (a t
 A triggerer runs all its triggers in one event loop. Waits on the same connection at the same
 interval subscribe to one :class:`SharedTranscodePoller` there instead of each reading its own media:
 every interval the poller lists the unfinished media (``POST /media`` filtered by status ``new`` and
-``transcoding``, 100 per page). When some waited-on media are no longer listed unfinished, it lists
-the finished ones (status ``done``, ``fail`` and ``deleted``, most recently updated first) and takes
-from there the media that left; only a leaver not found in the first pages of that listing (a media
-deleted, or updated many times meanwhile) is read alone (``GET /media/{id}``). Each media found
-ends its waits as the trigger's own
+``transcoding``, newest first, 100 per page). When some waited-on media are no longer listed
+unfinished, it lists the finished ones (status ``done``, ``fail`` and ``deleted``, most recently
+updated first) and takes from there the media that left; only a leaver not found in the first
+pages of that listing (a media deleted, or updated many times meanwhile) is read alone
+(``GET /media/{id}``). Each media found ends its waits as the trigger's own
 :meth:`~airflow_provider_audio.triggers.aiozstream.AiozStreamTranscodeTrigger.judge` reads it. So N
 waits cost about ``ceil(unfinished / 100)`` listings per interval, plus a listing of the finished
 media in the intervals where some finish, instead of N reads per interval. While only one media is
@@ -293,11 +293,15 @@ class SharedTranscodePoller:
         The waited-on media the listing shows unfinished, with their status, checked on the client
         (a listing that ignored its filter may show any media in any status).
         """
+        # Newest first: media finish roughly in the order they were made, so the ones finishing
+        # while the pages are read are on pages not read yet; oldest first, each would shift an
+        # unfinished media from a page not read yet onto one already read, and it would look as if
+        # it left. A media made meanwhile goes on the first page, and only repeats a line.
         filters: dict[str, Any] = {
             "type": "audio",
             "status": UNFINISHED_STATUSES,
             "sort_by": "created_at",
-            "order_by": "asc",
+            "order_by": "desc",
         }
         found: dict[str, str] = {}
         async for media in hook.aiter_media(filters):

@@ -28,7 +28,8 @@ class ScriptedAioz:
     """
     Media ``m1``..``mN``: transcoding for ``seconds`` (four intervals) from now, then done (or
     ``fail`` for the ids in ``failing``; ``deleted`` for those in ``deleted``; those in ``slow``
-    transcode twice as long; gone from every
+    transcode twice as long, those in ``midway`` end just after the first page of the first listing
+    of the unfinished media is answered; gone from every
     listing, and 404 when read, for those in ``gone``). Someone else's media are listed too:
     ``other`` transcoding for ever, and ``recent`` done, each updated after every ``m``.
 
@@ -45,10 +46,13 @@ class ScriptedAioz:
         deleted: frozenset[str] = frozenset(),
         gone: frozenset[str] = frozenset(),
         slow: frozenset[str] = frozenset(),
+        midway: frozenset[str] = frozenset(),
     ) -> None:
         self.done_at = time.monotonic() + seconds
         self.seconds = seconds
         self.slow = slow
+        self.midway = midway
+        self.midway_at = float("inf")
         self.ids = [f"m{i}" for i in range(1, count + 1)]
         self.other = [f"x{i}" for i in range(other)]
         self.recent = [f"r{i}" for i in range(recent)]
@@ -65,6 +69,8 @@ class ScriptedAioz:
         self.get_answers: dict[str, list[tuple[int, dict[str, Any]]]] = {}
 
     def finished_at(self, media_id: str) -> float:
+        if media_id in self.midway:
+            return self.midway_at
         return self.done_at + (self.seconds if media_id in self.slow else 0.0)
 
     def finished(self, media_id: str) -> bool:
@@ -97,8 +103,11 @@ class ScriptedAioz:
             and (finished or media_id not in self.hidden)
         ]
         matching = [m for m in everything if self.loose or self.status(m) in query["status"]]
+        # Made in the order listed here: sorted by created_at, desc reverses it.
         if query.get("sort_by") == "updated_at":
             matching.sort(key=self.updated, reverse=query.get("order_by") == "desc")
+        elif query.get("order_by") == "desc":
+            matching.reverse()
         return matching
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -121,6 +130,8 @@ class ScriptedAioz:
                 self.media(media_id)
                 for media_id in matching[query["offset"] : query["offset"] + query["limit"]]
             ]
+            if not finished and self.midway and self.midway_at == float("inf"):
+                self.midway_at = time.monotonic()
             return httpx.Response(
                 200, json={"status": "success", "data": {"media": page, "total": len(matching)}}
             )
@@ -197,6 +208,18 @@ async def test_many_waits_share_one_listing_per_interval(aioz: Callable[..., Scr
     assert 1 <= service.listings <= intervals + 1
     assert service.requests["list unfinished"] <= 2 * service.listings
     assert not aiozstream_shared._POLLERS
+
+
+async def test_media_finishing_while_the_listing_is_paged_do_not_hide_the_others(
+    aioz: Callable[..., ScriptedAioz],
+) -> None:
+    # 150 waits; the 50 made first end while the unfinished listing's first page is read.
+    service = aioz(150, midway=frozenset(f"m{i}" for i in range(1, 51)))
+    events = await wait_all(service.ids)
+    assert [event["status"] for event in events] == ["success"] * 150
+    # Newest first, the 50 ending were on the second page, not read yet: none of the 100 still
+    # transcoding went missing from the listing, so none was taken for a leaver and read alone.
+    assert service.requests["get"] == 0
 
 
 async def test_a_cancelled_wait_leaves_the_others_waiting(aioz: Callable[..., ScriptedAioz]) -> None:
