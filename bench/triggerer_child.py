@@ -10,7 +10,11 @@ The measured side of the triggerer-scale benchmark: one process, one way of wait
 - ``threads``: the official SDK's way, a blocking ``requests`` poll loop per job in a thread
   (``Audioform.get(wait=True)``: module-level ``requests.get`` per poll, a line printed per poll),
   at the same interval;
-- ``costs``: what each trigger pays once and per poll, measured one piece at a time.
+- ``costs``: what each trigger pays once and per poll, measured one piece at a time;
+- ``aioz``: N ``AiozStreamTranscodeTrigger`` s (one media each) in one asyncio loop, made as in
+  ``triggers``; the child first creates N AIOZ media and uploads a short WAV to each, then completes
+  them in ``--batches`` batches due ``--interval`` apart (the sandbox's ``transcode_seconds`` set
+  through its admin route ``--admin`` before each batch), so that media finish in many intervals.
 
 The child submits the N audioforms itself (a plain ``requests`` session), then measures from
 just before the waits start: CPU seconds (``getrusage``), RSS before and peak RSS after
@@ -26,6 +30,7 @@ import argparse
 import asyncio
 import gc
 import json
+import math
 import os
 import sys
 import threading
@@ -37,6 +42,10 @@ from typing import Any
 from bench.own_process import cpu_seconds, status_kib
 
 CONN_ID = "audiostack_default"
+AIOZ_CONN_ID = "aiozstream_default"
+#: The sandbox's counters of the AIOZ requests a wait makes: listings (each page) and reads alone.
+AIOZ_LIST_ROUTE = "POST /aiozstream/api/media"
+AIOZ_GET_ROUTE = "GET /aiozstream/api/media/{media_id}"
 #: The smallest audioform the sandbox renders: one short sentence, no bed (renders in ~1 ms).
 AUDIOFORM: dict[str, Any] = {
     "header": {"version": "1"},
@@ -48,6 +57,9 @@ AUDIOFORM: dict[str, Any] = {
     "delivery": {"encoderPreset": "wav"},
 }
 WATCHDOG_SECONDS = 0.010
+#: Seconds from the first completion to the first batch being due: room for the other completions
+#: and for making the triggers, so that no media is due before its wait has started.
+AIOZ_FIRST_DUE_SECONDS = 20.0
 
 
 def _reset_peak() -> bool:
@@ -73,6 +85,86 @@ def submit(url: str, key: str, count: int) -> list[tuple[str, float]]:
             response.raise_for_status()
             submitted.append((str(response.json()["data"]["audioformId"]), sent))
     return submitted
+
+
+def tiny_wav() -> bytes:
+    """0.1 s of a 8 kHz mono tone: the smallest upload the sandbox transcodes (``done``)."""
+    import io
+    import struct
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
+        audio.writeframes(struct.pack("<800h", *([1000, -1000] * 400)))
+    return buffer.getvalue()
+
+
+def prepare_media(
+    url: str, headers: dict[str, str], admin: str, count: int, batches: int, interval: float
+) -> list[tuple[str, float]]:
+    """
+    Create ``count`` AIOZ media and upload a short WAV to each, then complete them in ``batches``
+    batches due ``interval`` apart, the first :data:`AIOZ_FIRST_DUE_SECONDS` after the first
+    completion. ``(media_id, monotonic moment it is due at the earliest)`` each: the moment its
+    completion was sent + the ``transcode_seconds`` it was completed with.
+    """
+    import hashlib
+
+    import requests
+
+    data = tiny_wav()
+    part = {"index": "1", "hash": hashlib.md5(data).hexdigest()}  # the part checksum AIOZ asks for
+    content_range = {"Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"}
+    prepared: list[tuple[str, float]] = []
+    with requests.Session() as session:
+        ids = []
+        for index in range(count):
+            response = session.post(
+                f"{url}/media/create",
+                json={"type": "audio", "title": f"wait {index}"},
+                headers=headers,
+                timeout=30,
+            )
+            response.raise_for_status()
+            media_id = str(response.json()["data"]["id"])
+            session.post(
+                f"{url}/media/{media_id}/part",
+                data=part,
+                files={"file": ("part.bin", data, "application/octet-stream")},
+                headers={**headers, **content_range},
+                timeout=30,
+            ).raise_for_status()
+            ids.append(media_id)
+        original = session.get(f"{admin}/settings", timeout=30).json()["transcode_seconds"]
+        first = time.monotonic()
+        size = math.ceil(count / batches)
+        try:
+            for batch in range(batches):
+                due = first + AIOZ_FIRST_DUE_SECONDS + batch * interval
+                seconds = max(0.0, due - time.monotonic())
+                session.patch(
+                    f"{admin}/settings", json={"transcode_seconds": seconds}, timeout=30
+                ).raise_for_status()
+                for media_id in ids[batch * size : (batch + 1) * size]:
+                    sent = time.monotonic()
+                    session.get(
+                        f"{url}/media/{media_id}/complete", headers=headers, timeout=30
+                    ).raise_for_status()
+                    prepared.append((media_id, sent + seconds))
+        finally:
+            session.patch(f"{admin}/settings", json={"transcode_seconds": original}, timeout=30)
+    return prepared
+
+
+def route_counts(admin: str, routes: list[str]) -> dict[str, int]:
+    """The sandbox's request counters of ``routes`` now."""
+    import requests
+
+    counts: dict[str, int] = requests.get(f"{admin}/stats", timeout=30).json()["requests"]
+    return {route: int(counts.get(route, 0)) for route in routes}
 
 
 class CollectorLog:
@@ -194,6 +286,65 @@ async def wait_with_triggers(
         "collections": [[at - started, seconds, gen] for at, seconds, gen in collections.pauses],
         "all_polled_once": max(first_polls.values(), default=finished) - started,
         "runnable_max": 0,
+    }
+
+
+async def wait_with_aioz_triggers(
+    prepared: list[tuple[str, float]], interval: float, limit: float
+) -> dict[str, Any]:
+    from airflow_provider_audio.hooks.aiozstream import AiozStreamHook, MediaPage
+    from airflow_provider_audio.triggers import aiozstream_shared
+    from airflow_provider_audio.triggers.aiozstream import AiozStreamTranscodeTrigger
+
+    # Listing pages by the statuses they asked for (unfinished or finished media): a wrapper around
+    # the hook's listing records it without changing what it does.
+    pages: dict[str, int] = {}
+    list_media = AiozStreamHook.alist_media
+
+    async def recorded_list(self: AiozStreamHook, filters: Any = None) -> MediaPage:
+        statuses = dict(filters or {}).get("status") or []
+        kind = "finished" if "done" in statuses else "unfinished"
+        pages[kind] = pages.get(kind, 0) + 1
+        return await list_media(self, filters)
+
+    AiozStreamHook.alist_media = recorded_list  # type: ignore[method-assign]
+    events: dict[str, tuple[float, str]] = {}
+    cpu_before = cpu_seconds()
+    started = time.monotonic()
+    deadline = time.time() + limit
+
+    async def consume(trigger: AiozStreamTranscodeTrigger) -> None:
+        generator = trigger.run()
+        try:
+            event = await generator.__anext__()
+            events[trigger.media_id] = (time.monotonic(), str(event.payload["status"]))
+        finally:
+            await generator.aclose()
+
+    tasks = []
+    for media_id, _ in prepared:
+        await asyncio.sleep(0)
+        trigger = AiozStreamTranscodeTrigger(
+            conn_id=AIOZ_CONN_ID, media_id=media_id, poll_interval=interval, deadline=deadline
+        )
+        tasks.append(asyncio.create_task(consume(trigger)))
+    _, pending = await asyncio.wait(tasks, timeout=limit + 30)
+    for task in pending:
+        task.cancel()
+    finished = time.monotonic()
+    cpu = cpu_seconds() - cpu_before
+    failures = [
+        str(task.exception()) for task in tasks if task.done() and not task.cancelled() and task.exception()
+    ]
+    return {
+        "started": started,
+        "finished": finished,
+        "cpu": cpu,
+        "events": {media_id: list(value) for media_id, value in events.items()},
+        "pending": len(pending),
+        "failures": failures[:5],
+        "pages": pages,
+        "pollers_left": len(aiozstream_shared._POLLERS),
     }
 
 
@@ -345,14 +496,21 @@ async def measure_costs(url: str, audioform_id: str, samples: int) -> dict[str, 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["triggers", "threads", "costs"])
+    parser.add_argument("mode", choices=["triggers", "threads", "costs", "aioz"])
     parser.add_argument("--url", required=True)
     parser.add_argument("--key", required=True)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--interval", type=float, default=5.0)
     parser.add_argument("--build", type=float, default=60.0)
     parser.add_argument("--report", type=Path, required=True)
+    parser.add_argument("--public-key", default="", help="aioz: the AIOZ Stream public key of --key")
+    parser.add_argument("--admin", default="", help="aioz: the sandbox's admin URL (.../_sandbox)")
+    parser.add_argument(
+        "--batches", type=int, default=10, help="aioz: batches of media due an interval apart"
+    )
     args = parser.parse_args()
+    if args.mode == "aioz":
+        return main_aioz(args)
     os.environ["AIRFLOW_CONN_AUDIOSTACK_DEFAULT"] = json.dumps(
         {"conn_type": "audiostack", "host": args.url, "password": args.key}
     )
@@ -386,6 +544,43 @@ def main() -> int:
             report = wait_with_threads(submitted, args.url, args.key, args.interval, limit)
         report["submitted"] = {audioform_id: sent for audioform_id, sent in submitted}
         report["submit_seconds"] = submit_seconds
+    sys.stdout.flush()
+    args.report.write_text(json.dumps(report))
+    return 0
+
+
+def main_aioz(args: argparse.Namespace) -> int:
+    """The ``aioz`` mode: prepare the media, then wait on them with one trigger each."""
+    import base64
+
+    os.environ["AIRFLOW_CONN_AIOZSTREAM_DEFAULT"] = json.dumps(
+        {
+            "conn_type": "aiozstream",
+            "host": args.url,
+            "password": args.key,
+            "extra": {"public_key": args.public_key},
+        }
+    )
+    import airflow.jobs.triggerer_job_runner
+    import airflow.sdk  # noqa: F401
+
+    import airflow_provider_audio.triggers.aiozstream  # noqa: F401
+
+    basic = base64.b64encode(f"{args.public_key}:{args.key}".encode()).decode()
+    setup_started = time.monotonic()
+    prepared = prepare_media(
+        args.url, {"Authorization": f"Basic {basic}"}, args.admin, args.count, args.batches, args.interval
+    )
+    setup_seconds = time.monotonic() - setup_started
+    routes = [AIOZ_LIST_ROUTE, AIOZ_GET_ROUTE]
+    before = route_counts(args.admin, routes)
+    last_due = max(due for _, due in prepared)
+    limit = last_due - time.monotonic() + 6 * args.interval + 120
+    report = asyncio.run(wait_with_aioz_triggers(prepared, args.interval, limit))
+    after = route_counts(args.admin, routes)
+    report["requests"] = {route: after[route] - before[route] for route in routes}
+    report["due"] = {media_id: due for media_id, due in prepared}
+    report["setup_seconds"] = setup_seconds
     sys.stdout.flush()
     args.report.write_text(json.dumps(report))
     return 0

@@ -12,8 +12,14 @@ Poll interval: 5 s, half the provider's default (10 s), so the triggers make twi
 of a default deployment (about 13 per build) and the loop is loaded harder than in production;
 the lag target (two intervals) is then 10 s.
 
+Then 1,000 ``AiozStreamTranscodeTrigger`` s (one media each) in one event loop of a fresh child,
+against the same sandbox: the child creates 1,000 AIOZ media, uploads a short WAV to each and
+completes them in 10 batches due one interval apart, then waits; requests are counted by the
+sandbox (``POST /media`` listing pages and ``GET /media/{id}`` reads).
+
 Targets: every event within 2 poll intervals of its build finishing; under 50 KiB RSS per trigger;
-no loop block over 50 ms; less CPU and less memory per wait than the threads.
+no loop block over 50 ms; less CPU and less memory per wait than the threads; every AIOZ transcode
+event within 2 intervals of its media finishing, at under 0.05 AIOZ requests per wait per interval.
 
 ``python -m bench.triggerer_scale [--out FILE]``
 """
@@ -28,6 +34,7 @@ from typing import Any
 
 from airflow_provider_audio.client.http import POOL_LIMITS
 from bench.common import (
+    AIOZ_PUBLIC_KEY,
     KEY,
     OUT,
     Sandbox,
@@ -39,7 +46,7 @@ from bench.common import (
     section_main,
     targets_table,
 )
-from bench.triggerer_child import WATCHDOG_SECONDS
+from bench.triggerer_child import AIOZ_FIRST_DUE_SECONDS, AIOZ_GET_ROUTE, AIOZ_LIST_ROUTE, WATCHDOG_SECONDS
 
 COUNT = 1000
 BUILD_SECONDS = 60.0
@@ -47,6 +54,10 @@ INTERVAL = 5.0
 POLL_ROUTE = "GET /audiostack/audioforms/{audioform_id}"
 BLOCK_LIMIT = 0.050
 RSS_LIMIT_KIB = 50.0
+#: Batches of AIOZ media due one interval apart: media finish in that many intervals.
+AIOZ_BATCHES = 10
+#: Issue 16's target for coalesced transcode waits (per-trigger polling costs 1.0).
+AIOZ_REQUESTS_LIMIT = 0.05
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,82 @@ class Waits:
     @property
     def cpu_per_wait_ms(self) -> float:
         return self.cpu / COUNT * 1000
+
+
+@dataclass(frozen=True)
+class AiozWaits:
+    """The AIOZ transcode waits, as measured."""
+
+    events: int
+    succeeded: int
+    lags: list[float]
+    listings: int
+    reads: int
+    pages: dict[str, int]
+    wait_intervals: float
+    cpu: float
+    wall: float
+    setup_seconds: float
+    failures: list[str]
+    pollers_left: int
+
+    @property
+    def requests_per_wait_per_interval(self) -> float:
+        """Listing pages and reads alone, per wait and per interval it lasted."""
+        return (self.listings + self.reads) / max(self.wait_intervals, 1e-9)
+
+
+def run_aioz(sandbox: Sandbox) -> AiozWaits:
+    sandbox.reset()
+    report_path = OUT / "triggerer-aioz.json"
+    run_child(
+        [
+            sys.executable,
+            "-m",
+            "bench.triggerer_child",
+            "aioz",
+            "--url",
+            sandbox.service_url("aiozstream"),
+            "--key",
+            KEY,
+            "--public-key",
+            AIOZ_PUBLIC_KEY,
+            "--admin",
+            f"{sandbox.base_url}/_sandbox",
+            "--count",
+            str(COUNT),
+            "--interval",
+            str(INTERVAL),
+            "--batches",
+            str(AIOZ_BATCHES),
+            "--report",
+            str(report_path),
+        ],
+        env=child_env({"AIRFLOW_HOME": str(OUT / "triggerer-airflow")}),
+        timeout=AIOZ_FIRST_DUE_SECONDS + AIOZ_BATCHES * INTERVAL + 420,
+        log=OUT / "triggerer-aioz.log",
+        stdout=OUT / "triggerer-aioz.out",
+    )
+    report: dict[str, Any] = json.loads(report_path.read_text())
+    events = report["events"]
+    # A media can have finished no earlier than its completion was sent + the seconds it was
+    # completed with: the lag is measured from that moment (an upper bound of the true lag).
+    lags = [events[media_id][0] - due for media_id, due in report["due"].items() if media_id in events]
+    return AiozWaits(
+        events=len(events),
+        succeeded=sum(1 for value in events.values() if value[1] == "success"),
+        lags=lags,
+        listings=int(report["requests"][AIOZ_LIST_ROUTE]),
+        reads=int(report["requests"][AIOZ_GET_ROUTE]),
+        pages={kind: int(count) for kind, count in report["pages"].items()},
+        # Each wait counts the intervals from the triggers' creation to its own event.
+        wait_intervals=sum((value[0] - report["started"]) / INTERVAL for value in events.values()),
+        cpu=float(report["cpu"]),
+        wall=float(report["finished"] - report["started"]),
+        setup_seconds=float(report["setup_seconds"]),
+        failures=list(report["failures"]),
+        pollers_left=int(report["pollers_left"]),
+    )
 
 
 def run_mode(sandbox: Sandbox, mode: str) -> Waits:
@@ -172,7 +259,8 @@ def run() -> Section:
         costs, full_collection = run_costs(sandbox)
         triggers = run_mode(sandbox, "triggers")
         threads = run_mode(sandbox, "threads")
-    return report(triggers, threads, costs, full_collection)
+        aioz = run_aioz(sandbox)
+    return report(triggers, threads, costs, full_collection, aioz)
 
 
 def collection_seconds_within(waits: Waits, start: float, end: float) -> float:
@@ -193,15 +281,16 @@ def own_blocks(waits: Waits) -> list[tuple[float, float]]:
     ]
 
 
-def _lag_cells(waits: Waits) -> str:
-    return (
-        f"{percentile(waits.lags, 50):.2f} / {percentile(waits.lags, 95):.2f} / "
-        f"{max(waits.lags, default=float('nan')):.2f}"
-    )
+def _lag_cells(lags: list[float]) -> str:
+    return f"{percentile(lags, 50):.2f} / {percentile(lags, 95):.2f} / {max(lags, default=float('nan')):.2f}"
 
 
 def report(
-    triggers: Waits, threads: Waits, costs: dict[str, dict[str, float]], full_collection: dict[str, float]
+    triggers: Waits,
+    threads: Waits,
+    costs: dict[str, dict[str, float]],
+    full_collection: dict[str, float],
+    aioz: AiozWaits,
 ) -> Section:
     lag_limit = 2 * INTERVAL
     worst_lag = max(triggers.lags, default=float("inf"))
@@ -217,6 +306,7 @@ def report(
     full = [(at, seconds) for at, seconds, generation in triggers.collections if generation == 2 and at >= 0]
     longest_full = max((seconds for _, seconds in full), default=0.0)
     all_events = triggers.events == COUNT and triggers.succeeded == COUNT
+    aioz_worst_lag = max(aioz.lags, default=float("inf"))
     targets = [
         Target(
             f"all {COUNT} events within 2 poll intervals of their build finishing",
@@ -254,9 +344,22 @@ def report(
             f"{triggers.rss_kib_per_wait:.0f} KiB vs {threads.rss_kib_per_wait:.0f} KiB",
             triggers.rss_kib_per_wait < threads.rss_kib_per_wait,
         ),
+        Target(
+            f"all {COUNT} AIOZ transcode events within 2 poll intervals of their media finishing",
+            f"{COUNT} events, max lag <= {lag_limit:.0f} s",
+            f"{aioz.succeeded}/{COUNT} events, max lag {aioz_worst_lag:.2f} s",
+            aioz.events == COUNT and aioz.succeeded == COUNT and aioz_worst_lag <= lag_limit,
+        ),
+        Target(
+            "AIOZ requests per transcode wait per interval (listing pages + reads alone)",
+            f"< {AIOZ_REQUESTS_LIMIT}",
+            f"{aioz.requests_per_wait_per_interval:.3f}",
+            aioz.requests_per_wait_per_interval < AIOZ_REQUESTS_LIMIT,
+        ),
     ]
     lines = [
-        f"## Triggerer scale: {COUNT:,} audioform triggers in one event loop, beside {COUNT:,} threads",
+        f"## Triggerer scale: {COUNT:,} audioform triggers in one event loop, beside {COUNT:,} threads; "
+        f"{COUNT:,} AIOZ transcode waits",
         "",
         f"{COUNT:,} audioforms submitted to the sandbox, each building {BUILD_SECONDS:.0f} s; the same "
         f"{COUNT:,} waits done twice, one after the other in this run, each way in a fresh process: "
@@ -283,7 +386,7 @@ def report(
         lines.append(
             f"| {waits.label} | {waits.succeeded}/{COUNT} | {waits.polls:,} | {waits.polls / COUNT:.1f} | "
             f"{waits.cpu:.1f} | {waits.cpu_per_poll_ms:.2f} | {waits.cpu_per_wait_ms:.1f} | "
-            f"{waits.rss_kib_per_wait:.0f} | {_lag_cells(waits)} | {waits.wall:.0f} | "
+            f"{waits.rss_kib_per_wait:.0f} | {_lag_cells(waits.lags)} | {waits.wall:.0f} | "
             f"{waits.sandbox_cpu:.1f} |"
         )
     lines += [
@@ -316,17 +419,49 @@ def report(
         f"{'-' if math.isnan(value['rss_kib']) else format(value['rss_kib'], '.1f')} |"
         for name, value in costs.items()
     ]
-    lines += ["", *targets_table(targets), ""]
+    lines += ["", *aioz_lines(aioz), "", *targets_table(targets), ""]
     if not (triggers.peak_reset and threads.peak_reset):
         lines += [
             "Note: the kernel refused to reset the peak RSS (`/proc/self/clear_refs`), so peak RSS "
             "includes the child's start-up and the RSS per wait is an upper bound.",
             "",
         ]
-    if triggers.failures or threads.failures:
-        lines += [f"Failures: triggers {triggers.failures}, threads {threads.failures}", ""]
+    if triggers.failures or threads.failures or aioz.failures:
+        lines += [
+            f"Failures: triggers {triggers.failures}, threads {threads.failures}, AIOZ waits {aioz.failures}",
+            "",
+        ]
     lines.append(where_the_time_goes(triggers, threads, costs))
     return Section("Triggerer scale", "\n".join(lines) + "\n", targets)
+
+
+def aioz_lines(aioz: AiozWaits) -> list[str]:
+    """The AIOZ transcode waits: how they were run, and their figures."""
+    size = math.ceil(COUNT / AIOZ_BATCHES)
+    return [
+        f"AIOZ transcode waits: {COUNT:,} AIOZ media created and each uploaded a 0.1 s WAV, then completed "
+        f"in {AIOZ_BATCHES} batches of {size} due {INTERVAL:.0f} s apart (the sandbox's `transcode_seconds` "
+        f"set before each batch), the first {AIOZ_FIRST_DUE_SECONDS:.0f} s after the first completion "
+        f"({aioz.setup_seconds:.0f} s in all, plain `requests`); then {COUNT:,} "
+        "`AiozStreamTranscodeTrigger`s, one media each, made and consumed as above in one event loop of a "
+        f"fresh process, poll interval {INTERVAL:.0f} s, connection `aiozstream_default` with the provider's "
+        "pacing of AIOZ's published limits on. They share one poller "
+        "(`triggers/aiozstream_shared.py`): each interval one listing of the unfinished media, and in an "
+        "interval where waited-on media left it one listing of the finished media; a media is read alone "
+        "only when that listing does not show it. Requests are the sandbox's count of `POST /media` "
+        "(listing pages) and `GET /media/{id}` (reads alone) from the first trigger to the last event; "
+        "a wait lasts the intervals from the triggers' creation to its event, summed over the waits; the "
+        "lag is measured from the earliest moment a media can have finished (its completion sent + the "
+        "seconds it was completed with). Per-trigger polling would cost 1 request per wait per interval.",
+        "",
+        "| waits | events ok | listing pages (unfinished / finished) | reads alone | wait-intervals "
+        "| requests per wait per interval | lag p50 / p95 / max s | CPU s | wall s |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| {COUNT:,} | {aioz.succeeded}/{COUNT} | {aioz.listings:,} ({aioz.pages.get('unfinished', 0):,} / "
+        f"{aioz.pages.get('finished', 0):,}) | {aioz.reads:,} | {aioz.wait_intervals:,.0f} | "
+        f"{aioz.requests_per_wait_per_interval:.4f} | {_lag_cells(aioz.lags)} | {aioz.cpu:.1f} | "
+        f"{aioz.wall:.0f} |",
+    ]
 
 
 def where_the_time_goes(triggers: Waits, threads: Waits, costs: dict[str, dict[str, float]]) -> str:
