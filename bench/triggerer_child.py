@@ -35,11 +35,15 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.own_process import cpu_seconds, status_kib
+
+if TYPE_CHECKING:
+    from airflow_provider_audio.triggers.base import AudioPollingTrigger
 
 CONN_ID = "audiostack_default"
 AIOZ_CONN_ID = "aiozstream_default"
@@ -211,6 +215,40 @@ class Watchdog:
             self.samples.append((now, now - before - WATCHDOG_SECONDS))
 
 
+async def run_triggers(
+    ids: list[str],
+    make: Callable[[str], AudioPollingTrigger],
+    events: dict[str, tuple[float, str]],
+    limit: float,
+) -> tuple[int, list[str]]:
+    """
+    What the triggerer does: make a trigger per id one after the other, with a yield to the loop
+    before each (as its ``create_triggers`` does), and iterate each one's ``run()`` as a task until
+    its (first) event, noted in ``events`` as ``(monotonic time, status)``. Waits ``limit`` + 30 s
+    at most; returns how many were still waiting (then cancelled) and the first failures.
+    """
+
+    async def consume(key: str, trigger: AudioPollingTrigger) -> None:
+        generator = trigger.run()
+        try:
+            event = await generator.__anext__()
+            events[key] = (time.monotonic(), str(event.payload["status"]))
+        finally:
+            await generator.aclose()
+
+    tasks = []
+    for key in ids:
+        await asyncio.sleep(0)
+        tasks.append(asyncio.create_task(consume(key, make(key))))
+    _, pending = await asyncio.wait(tasks, timeout=limit + 30)
+    for task in pending:
+        task.cancel()
+    failures = [
+        str(task.exception()) for task in tasks if task.done() and not task.cancelled() and task.exception()
+    ]
+    return len(pending), failures[:5]
+
+
 async def wait_with_triggers(
     submitted: list[tuple[str, float]], interval: float, limit: float
 ) -> dict[str, Any]:
@@ -239,39 +277,24 @@ async def wait_with_triggers(
     started = time.monotonic()
     deadline = time.time() + limit
 
-    async def consume(trigger: AudioStackResourceTrigger) -> None:
-        # What the triggerer does with a trigger: iterate run() until its (first) event.
-        generator = trigger.run()
-        try:
-            event = await generator.__anext__()
-            events[trigger.resource_ids[0]] = (time.monotonic(), str(event.payload["status"]))
-        finally:
-            await generator.aclose()
+    def make(audioform_id: str) -> AudioStackResourceTrigger:
+        return AudioStackResourceTrigger(
+            resource="audioform",
+            resource_ids=[audioform_id],
+            conn_id=CONN_ID,
+            poll_interval=interval,
+            deadline=deadline,
+        )
 
     with CollectorLog() as collections:
-        tasks = []
-        for audioform_id, _ in submitted:
-            # As the triggerer's create_triggers does: yield to the loop before making each trigger.
-            await asyncio.sleep(0)
-            trigger = AudioStackResourceTrigger(
-                resource="audioform",
-                resource_ids=[audioform_id],
-                conn_id=CONN_ID,
-                poll_interval=interval,
-                deadline=deadline,
-            )
-            tasks.append(asyncio.create_task(consume(trigger)))
-        _, pending = await asyncio.wait(tasks, timeout=limit + 30)
-    for task in pending:
-        task.cancel()
+        pending, failures = await run_triggers(
+            [audioform_id for audioform_id, _ in submitted], make, events, limit
+        )
     finished = time.monotonic()
     cpu = cpu_seconds() - cpu_before
     peak = status_kib("VmHWM")
     watchdog.stopped = True
     await watch
-    failures = [
-        str(task.exception()) for task in tasks if task.done() and not task.cancelled() and task.exception()
-    ]
     return {
         "started": started,
         "finished": finished,
@@ -280,8 +303,8 @@ async def wait_with_triggers(
         "peak_kib": peak,
         "peak_reset": peak_reset,
         "events": {audioform_id: list(value) for audioform_id, value in events.items()},
-        "pending": len(pending),
-        "failures": failures[:5],
+        "pending": pending,
+        "failures": failures,
         "watchdog": [[at - started, late] for at, late in watchdog.samples],
         "collections": [[at - started, seconds, gen] for at, seconds, gen in collections.pauses],
         "all_polled_once": max(first_polls.values(), default=finished) - started,
@@ -313,36 +336,21 @@ async def wait_with_aioz_triggers(
     started = time.monotonic()
     deadline = time.time() + limit
 
-    async def consume(trigger: AiozStreamTranscodeTrigger) -> None:
-        generator = trigger.run()
-        try:
-            event = await generator.__anext__()
-            events[trigger.media_id] = (time.monotonic(), str(event.payload["status"]))
-        finally:
-            await generator.aclose()
-
-    tasks = []
-    for media_id, _ in prepared:
-        await asyncio.sleep(0)
-        trigger = AiozStreamTranscodeTrigger(
+    def make(media_id: str) -> AiozStreamTranscodeTrigger:
+        return AiozStreamTranscodeTrigger(
             conn_id=AIOZ_CONN_ID, media_id=media_id, poll_interval=interval, deadline=deadline
         )
-        tasks.append(asyncio.create_task(consume(trigger)))
-    _, pending = await asyncio.wait(tasks, timeout=limit + 30)
-    for task in pending:
-        task.cancel()
+
+    pending, failures = await run_triggers([media_id for media_id, _ in prepared], make, events, limit)
     finished = time.monotonic()
     cpu = cpu_seconds() - cpu_before
-    failures = [
-        str(task.exception()) for task in tasks if task.done() and not task.cancelled() and task.exception()
-    ]
     return {
         "started": started,
         "finished": finished,
         "cpu": cpu,
         "events": {media_id: list(value) for media_id, value in events.items()},
-        "pending": len(pending),
-        "failures": failures[:5],
+        "pending": pending,
+        "failures": failures,
         "pages": pages,
         "pollers_left": len(aiozstream_shared._POLLERS),
     }
