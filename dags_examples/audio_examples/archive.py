@@ -235,9 +235,10 @@ def upload(
     """
     Stream each delivered file into its claimed media: read from AudioStack's URL one part at a
     time and sent on (the provider's upload source and part uploader, as the AudioStack -> AIOZ
-    transfer does; nothing on the worker's disk), then complete. Confirmed parts are kept in the
-    task state store: a retry resumes after them. An article whose build or upload failed costs
-    only itself; a transient service error fails the task, whose retry resumes.
+    transfer does; nothing on the worker's disk), then complete. Confirmed parts (of a file of
+    several) and completed files are kept in the task state store: a retry resumes after them. An
+    article whose build or upload failed costs only itself; a transient service error fails the
+    task, whose retry resumes.
     """
     from airflow_provider_audio.exceptions import AudioError
     from airflow_provider_audio.hooks.audiostack import AudioStackHook
@@ -283,7 +284,10 @@ def upload(
                 source,
                 size,
                 already_confirmed=int(state["confirmed"]),
-                on_confirmed=lambda done, state=state, article_id=article_id: keep(
+                # A file of one part has nothing to resume from until it is completed.
+                on_confirmed=None
+                if source.size <= size
+                else lambda done, state=state, article_id=article_id: keep(
                     article_id, {**state, "confirmed": done.confirmed}
                 ),
             )
