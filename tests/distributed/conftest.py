@@ -28,7 +28,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,8 @@ class CeleryStack(AirflowStack):
     workers_root: Path = field(default_factory=Path)
     #: PostgreSQL, Redis, moto: started before the components, stopped after them.
     services: list[Component] = field(default_factory=list, repr=False)
+    #: Task slots (Celery worker processes) of each worker.
+    worker_concurrency: int = WORKER_CONCURRENCY
     #: Folders made outside the test's temporary tree (PostgreSQL's, owned by its account).
     scratch: list[Path] = field(default_factory=list, repr=False)
 
@@ -155,7 +157,7 @@ class CeleryStack(AirflowStack):
                 "--celery-hostname",
                 f"{name}@127.0.0.1",
                 "--concurrency",
-                str(WORKER_CONCURRENCY),
+                str(self.worker_concurrency),
                 # Its log server would listen on every interface, on a fixed port (8793).
                 "--skip-serve-logs",
                 "--without-mingle",
@@ -352,18 +354,39 @@ def wait_until_ready(stack: CeleryStack) -> float:
 
 
 @contextlib.contextmanager
-def running_celery_stack(home: Path, workers_root: Path) -> Iterator[CeleryStack]:
-    """The distributed stack (module docstring), stopped on leaving."""
+def running_celery_stack(
+    home: Path,
+    workers_root: Path,
+    env_changes: Callable[[CeleryStack], Mapping[str, str]] | None = None,
+    judge: bool = True,
+    worker_concurrency: int = WORKER_CONCURRENCY,
+) -> Iterator[CeleryStack]:
+    """
+    The distributed stack (module docstring), stopped on leaving.
+
+    :param env_changes: settings of every component on top of :func:`celery_env`'s, given the stack
+        whose sandbox is started (a benchmark's connections and poll interval).
+    :param judge: the sandbox checks every exchange against the vendors' specs, and the stack's
+        end fails on a violation (a benchmark measuring throughput turns that cost off).
+    :param worker_concurrency: task slots of each of the two workers.
+    """
     api_port = free_port()
     stack = CeleryStack(
-        home=home, env=clean_env(), api_url=f"http://127.0.0.1:{api_port}", workers_root=workers_root
+        home=home,
+        env=clean_env(),
+        api_url=f"http://127.0.0.1:{api_port}",
+        workers_root=workers_root,
+        worker_concurrency=worker_concurrency,
     )
-    with served(stack):
+    with served(stack, judged=judge):
         started = time.monotonic()
         pg_port, redis_port, _ = start_servers(stack)
         servers = time.monotonic() - started
-        stack.sandbox = start_sandbox(stack)
-        stack.env = celery_env(stack, api_port, pg_port, redis_port)
+        stack.sandbox = start_sandbox(stack, judge=judge)
+        stack.env = {
+            **celery_env(stack, api_port, pg_port, redis_port),
+            **(env_changes(stack) if env_changes else {}),
+        }
         start_components(stack, api_port)
         migrated = time.monotonic() - started
         stack.start_worker("worker-1")
