@@ -19,7 +19,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from airflow_provider_audio.client.service import RetryPolicy, Timeouts
+from airflow_provider_audio.client.routes.aiozstream import SERVICE as AIOZSTREAM_SERVICE
+from airflow_provider_audio.client.service import (
+    DEFAULT_WINDOW_SECONDS,
+    LIMIT_EXTRAS,
+    PACING_EXTRA,
+    WINDOW_EXTRA,
+    RateClass,
+    RetryPolicy,
+    Timeouts,
+)
 
 #: The ``version`` header of AudioStack's GET /audioforms/{id}: the spec's enum "1", "2", "3" and the
 #: official SDK's "0.0.1" (audiostack 4.0.0 audioform/audioform.py:50,117, which sends "2" by default).
@@ -43,7 +52,8 @@ class ExtraField:
     :param name: the key in ``Connection.extra``, the one the hook reads.
     :param label: the field's label.
     :param description: the help text under the field.
-    :param type: the JSON-schema type of a value (``"string"``, ``"number"``, ``"integer"``).
+    :param type: the JSON-schema type of a value (``"string"``, ``"number"``, ``"integer"``,
+        ``"boolean"``).
     :param required: the form refuses to save without a value; otherwise ``null`` is allowed too.
     :param default: the value the form starts with; the hook uses the same one when the key is absent.
     :param choices: the allowed values (the form shows a drop-down).
@@ -56,7 +66,7 @@ class ExtraField:
     description: str
     type: str = "string"
     required: bool = False
-    default: str | float | None = None
+    default: str | float | bool | None = None
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     exclusive_minimum: float | None = None
@@ -211,6 +221,39 @@ AUDIOSTACK: Final = ConnectionForm(
     ),
 )
 
+#: AIOZ Stream's rate pacing (``client/ratelimit.py``): on by default, at the published limits.
+AIOZSTREAM_RATE_FIELDS: Final = (
+    ExtraField(
+        PACING_EXTRA,
+        "Pace to the rate limits",
+        "Space requests so that uploads, writes and reads stay within AIOZ Stream's limits (shared by "
+        "every task and trigger of a process; the X-RateLimit-* answers adjust it). Off: send at once "
+        "and retry 429s.",
+        type="boolean",
+        default=True,
+    ),
+    *(
+        ExtraField(
+            LIMIT_EXTRAS[rate_class],
+            f"{rate_class.value.capitalize()}s per window",
+            f"AIOZ Stream {rate_class.value} requests allowed per rate window: the published limit "
+            "unless your account has another (the X-RateLimit-Limit answers replace it).",
+            type="integer",
+            default=AIOZSTREAM_SERVICE.rate_limits[rate_class],
+            minimum=1,
+        )
+        for rate_class in (RateClass.UPLOAD, RateClass.WRITE, RateClass.READ)
+    ),
+    ExtraField(
+        WINDOW_EXTRA,
+        "Rate window (s)",
+        "Seconds the limits above count over.",
+        type="number",
+        default=_number(DEFAULT_WINDOW_SECONDS),
+        exclusive_minimum=0,
+    ),
+)
+
 AIOZSTREAM: Final = ConnectionForm(
     conn_type="aiozstream",
     hook_name="AIOZ Stream",
@@ -233,6 +276,7 @@ AIOZSTREAM: Final = ConnectionForm(
             default=AIOZSTREAM_AUTH_SCHEMES[0],
             choices=AIOZSTREAM_AUTH_SCHEMES,
         ),
+        *AIOZSTREAM_RATE_FIELDS,
     ),
 )
 

@@ -35,17 +35,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from airflow_provider_audio.client.service import Credentials, RateClass, ServiceSpec
+from airflow_provider_audio.client.service import (
+    DEFAULT_WINDOW_SECONDS,
+    LIMIT_EXTRAS,
+    PACING_EXTRA,
+    WINDOW_EXTRA,
+    Credentials,
+    RateClass,
+    ServiceSpec,
+)
 from airflow_provider_audio.exceptions import AudioInputError
 
 LIMIT_HEADER: Final = "X-RateLimit-Limit"
 REMAINING_HEADER: Final = "X-RateLimit-Remaining"
 RESET_HEADER: Final = "X-RateLimit-Retry-After"
-
-#: The connection extras that configure pacing.
-PACING_EXTRA: Final = "rate_pacing"
-WINDOW_EXTRA: Final = "rate_window_seconds"
-LIMIT_EXTRAS: Final = {rate_class: f"rate_limit_{rate_class.value}" for rate_class in RateClass}
 
 #: Spacing is this fraction longer than ``window / limit``: the first request of a window may reach
 #: the server later than the last one that would close it (a new connection, a slower route).
@@ -121,7 +124,7 @@ def rate_settings_from_extra(
         raise AudioInputError(f"{service.display_name} connection", problems)
     return RateSettings(
         limits=limits,
-        window_seconds=float(window) if window is not None else 60.0,
+        window_seconds=float(window) if window is not None else DEFAULT_WINDOW_SECONDS,
         enabled=enabled is not False,
     )
 

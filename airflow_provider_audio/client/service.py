@@ -7,7 +7,7 @@ import base64
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from urllib.parse import quote
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -20,6 +20,15 @@ class RateClass(enum.StrEnum):
     UPLOAD = "upload"
     WRITE = "write"
     READ = "read"
+
+
+#: Connection extras of the rate pacing (:mod:`airflow_provider_audio.client.ratelimit`), declared
+#: here, with no import beyond the standard library, for the connection forms too.
+PACING_EXTRA: Final = "rate_pacing"
+WINDOW_EXTRA: Final = "rate_window_seconds"
+LIMIT_EXTRAS: Final = {rate_class: f"rate_limit_{rate_class.value}" for rate_class in RateClass}
+#: The window the published limits count over (AIOZ Stream's are per minute).
+DEFAULT_WINDOW_SECONDS: Final = 60.0
 
 
 @dataclass(frozen=True)

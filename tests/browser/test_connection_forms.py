@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
+from airflow_provider_audio.client.ratelimit import rate_settings_from_extra
 from airflow_provider_audio.connection_forms import AIMLAPI, AIOZSTREAM, AUDIOPOD, AUDIOSTACK, ConnectionForm
 from airflow_provider_audio.hooks.aimlapi import AimlApiHook
 from airflow_provider_audio.hooks.aiozstream import AiozStreamHook
@@ -49,7 +50,7 @@ FORMS: list[tuple[ConnectionForm, type[AudioServiceHook]]] = [
 #: or a number changed, so that each kind of field is seen written and read.
 ENTERED: dict[str, dict[str, Any]] = {
     "audiostack": {"version": "3", "max_attempts": 3},
-    "aiozstream": {"public_key": SANDBOX_AIOZ_PUBLIC_KEY, "read_timeout": 30},
+    "aiozstream": {"public_key": SANDBOX_AIOZ_PUBLIC_KEY, "read_timeout": 30, "rate_window_seconds": 6},
     "audiopod": {"auth": "api_key", "connect_timeout": 4.5},
     "aimlapi": {"max_retry_seconds": 45},
 }
@@ -62,6 +63,9 @@ IN_FORCE: dict[str, Callable[[Any], Any]] = {
     "max_retry_seconds": lambda hook: hook.settings().retry_policy.max_elapsed,
     "public_key": lambda hook: hook.settings().credentials.headers["Authorization"],
     "auth": lambda hook: next(iter(hook.settings().credentials.headers)),
+    "rate_window_seconds": lambda hook: (
+        rate_settings_from_extra(hook.settings().service, hook.settings().extra).window_seconds
+    ),
 }
 EXPECTED_IN_FORCE: dict[str, Any] = {
     "version": "3",
@@ -71,6 +75,7 @@ EXPECTED_IN_FORCE: dict[str, Any] = {
     "max_retry_seconds": 45.0,
     "public_key": SANDBOX_AIOZ_HEADERS["Authorization"],
     "auth": "X-API-Key",
+    "rate_window_seconds": 6.0,
 }
 #: The standard fields shown: the connection's own two, then the type's three.
 STANDARD_LABELS = ["Connection ID", "Connection Type", "Description", "Base URL"]
@@ -117,6 +122,9 @@ def test_add_connection_form(
         (field.label, field.required, field.description) for field in form.extra_fields
     ]
     for field in form.extra_fields:
+        if field.type == "boolean":  # a switch: its checkbox is on or off
+            assert dialog.input(f"element_{field.name}").is_selected() is field.default, field.name
+            continue
         shown = dialog.input(f"element_{field.name}").get_attribute("value")
         assert shown == ("" if field.default is None else str(field.default)), field.name
     if any(field.required for field in form.extra_fields):
