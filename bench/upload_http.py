@@ -67,7 +67,7 @@ def put_in_library(sandbox: Sandbox, path_size: int, path: str) -> str:
             f"{sandbox.service_url('audiostack')}/files/{body['fileId']}", headers=headers, timeout=60
         )
         answer.raise_for_status()
-        data = answer.json()["data"]
+        data = answer.json()  # the file's fields at the body's top level, as the official client reads them
         if data["status"] == "uploaded" and data["url"]:
             return str(data["url"])
         time.sleep(0.5)
