@@ -52,7 +52,7 @@ from bench.common import OUT, Section, Target, cpu_seconds_of, targets_table
 from tests.conftest import sandbox_connection
 from tests.crashes.conftest import SandboxAdmin
 from tests.distributed.conftest import CeleryStack, running_celery_stack
-from tests.distributed.runs import article_of, delivered_files, md5_of_url, wait_for_run
+from tests.distributed.runs import aioz_media, article_of, delivered_files, md5_of_url, wait_for_run
 
 ARTICLES = 10_000
 MAPPED_ARTICLES = 100
@@ -324,29 +324,6 @@ def run_way(stack: CeleryStack, admin: SandboxAdmin, label: str, dag_id: str, ar
     return way
 
 
-def all_media(admin: SandboxAdmin, stack: CeleryStack) -> list[dict[str, Any]]:
-    """Every AIOZ media of the sandbox (its own listing, paged; the limits are off meanwhile)."""
-    import requests
-
-    from tests.conftest import SANDBOX_AIOZ_HEADERS
-
-    media: list[dict[str, Any]] = []
-    offset = 0
-    while True:
-        response = requests.post(
-            f"{stack.sandbox_url}/aiozstream/api/media",
-            json={"status": ["new", "transcoding", "done", "fail"], "limit": 100, "offset": offset},
-            headers=SANDBOX_AIOZ_HEADERS,
-            timeout=30,
-        )
-        response.raise_for_status()
-        data = response.json()["data"]
-        media += data["media"]
-        offset += len(data["media"])
-        if not data["media"] or offset >= data["total"]:
-            return media
-
-
 def check_published(stack: CeleryStack, admin: SandboxAdmin, way: Way, run_id: str, ids: list[str]) -> None:
     """Duplicates, articles lost, and every published media's bytes against its delivered file."""
     limits = {"aioz_upload_limit": 0, "aioz_write_limit": 0, "aioz_read_limit": 0}
@@ -354,7 +331,7 @@ def check_published(stack: CeleryStack, admin: SandboxAdmin, way: Way, run_id: s
     admin.patch(**limits)
     try:
         by_article: dict[str, list[dict[str, Any]]] = {}
-        for item in all_media(admin, stack):
+        for item in aioz_media(stack.sandbox_url):
             by_article.setdefault(str(article_of(item)), []).append(item)
         way.duplicates = {article: len(items) for article, items in by_article.items() if len(items) > 1}
         published = {

@@ -166,21 +166,23 @@ def kill_worker(stack: CeleryStack, worker: Component) -> float:
 
 
 def aioz_media(sandbox_url: str) -> list[dict[str, Any]]:
-    """Every AIOZ Stream media of the sandbox, whatever its status (the vendor's listing, paged)."""
+    """
+    Every AIOZ Stream media of the sandbox, whatever its status (the vendor's listing, paged by
+    offset, 100 a page).
+    """
     media: list[dict[str, Any]] = []
-    for page in range(1, 100):
+    while True:
         response = requests.post(
             f"{sandbox_url}/aiozstream/api/media",
-            json={"status": ["new", "transcoding", "done", "fail"], "limit": 100, "page": page},
+            json={"status": ["new", "transcoding", "done", "fail"], "limit": 100, "offset": len(media)},
             headers=SANDBOX_AIOZ_HEADERS,
-            timeout=10,
+            timeout=30,
         )
         response.raise_for_status()
         data = response.json()["data"]
         media += data["media"]
-        if len(media) >= data["total"] or not data["media"]:
+        if not data["media"] or len(media) >= data["total"]:
             return media
-    raise AssertionError("more than 99 pages of AIOZ media")
 
 
 def article_of(media: dict[str, Any]) -> str | None:
