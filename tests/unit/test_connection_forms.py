@@ -18,6 +18,7 @@ import jsonschema
 import pytest
 from airflow.sdk import Connection
 
+from airflow_provider_audio.client.ratelimit import rate_settings_from_extra
 from airflow_provider_audio.client.service import ClientSettings, RetryPolicy, Timeouts
 from airflow_provider_audio.connection_forms import (
     AIMLAPI,
@@ -77,12 +78,16 @@ def untouched_form(form: ConnectionForm) -> dict[str, Any]:
 
 def read_settings(hook_class: type[AudioServiceHook], extra: Mapping[str, Any]) -> ClientSettings:
     """What ``hook_class`` makes of a connection with ``extra``, read as a task reads it; for
-    AudioStack, the result version too (read from the settings, as polls read it)."""
+    AudioStack, the result version too (read from the settings, as polls read it); for a paced
+    service (AIOZ Stream), its rate settings too."""
     connection = Connection(
         conn_id="c", conn_type=hook_class.conn_type, password="k", extra=json.dumps(extra)
     )
     hook = hook_class("c")
     settings = hook._settings_from(connection, extra)
+    if settings.service.rate_limits:
+        # A paced service's clients read the pacing extras when they are built (client/http.py).
+        rate_settings_from_extra(settings.service, extra)
     if isinstance(hook, AudioStackHook):
         hook.response_version(dataclasses.replace(settings, extra=extra))
     return settings
