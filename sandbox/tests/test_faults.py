@@ -241,8 +241,10 @@ def test_reset_forgets_jobs_counters_and_faults(sandbox: SandboxServer) -> None:
     assert requests.post(sandbox.base_url + "/_sandbox/reset", timeout=5).json() == {"reset": True}
     assert _stats(sandbox) == {
         "requests": {},
+        "refusals": {},
         "audioforms": {"created": 0, "built": 0, "failed": 0},
         "aioz": {"created": 0, "parts_received": 0, "completed": 0, "done": 0, "failed": 0, "deleted": 0},
+        "aioz_listings": {},
         "audiopod": {
             "voices_created": 0,
             "trained": 0,
