@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
-import os
 import shutil
 import tempfile
 import threading
@@ -89,13 +88,10 @@ READS_PER_ARTICLE_GOAL = 0.1
 
 @dataclass
 class TriggererSample:
-    """The triggerer's process group over a run, sampled every second."""
+    """The triggerer's process group over a run, sampled every second (its CPU: :func:`cpu_by_component`)."""
 
-    cpu_seconds: float = 0.0
     peak_rss_mib: float = 0.0
     peak_triggers: int = 0
-    samples: int = 0
-    busy_samples: int = 0
 
 
 @dataclass
@@ -191,12 +187,11 @@ def bench_env(stack: CeleryStack) -> dict[str, str]:
 
 
 def _cpu_with_children(pid: int) -> float:
-    """CPU seconds of a process and of its children it has reaped (user + system), from /proc."""
+    """CPU seconds of a process and of the children it has reaped; 0 once it is gone."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return cpu_seconds_of(pid, children=True)
     except OSError:
         return 0.0
-    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_by_component(stack: CeleryStack) -> dict[str, float]:
@@ -226,34 +221,17 @@ def _rss_mib(pid: int) -> float:
 
 @contextmanager
 def sampled_triggerer(stack: CeleryStack) -> Iterator[TriggererSample]:
-    """Sample the triggerer's process group (CPU, RSS) and the triggers running, every second."""
+    """Sample the triggerer's process group's RSS and the triggers running, every second."""
     sample = TriggererSample()
     stop = threading.Event()
     triggerer = stack.component("triggerer")
 
-    def cpu() -> dict[int, float]:
-        seconds = {}
-        for pid in triggerer.members():
-            try:
-                seconds[pid] = cpu_seconds_of(pid)
-            except OSError:
-                continue
-        return seconds
-
-    first = cpu()
-    last = dict(first)
-
     def loop() -> None:
-        nonlocal last
         while not stop.wait(1.0):
-            now = cpu()
-            last.update(now)
-            sample.samples += 1
-            sample.peak_rss_mib = max(sample.peak_rss_mib, sum(_rss_mib(pid) for pid in now))
+            rss = sum(_rss_mib(pid) for pid in triggerer.members())
+            sample.peak_rss_mib = max(sample.peak_rss_mib, rss)
             rows = stack.query("SELECT count(*) FROM trigger WHERE triggerer_id IS NOT NULL")
-            running = int(rows[0][0]) if rows else 0
-            sample.peak_triggers = max(sample.peak_triggers, running)
-            sample.busy_samples += running > 0
+            sample.peak_triggers = max(sample.peak_triggers, int(rows[0][0]) if rows else 0)
 
     thread = threading.Thread(target=loop, name="triggerer-sampler", daemon=True)
     thread.start()
@@ -262,7 +240,6 @@ def sampled_triggerer(stack: CeleryStack) -> Iterator[TriggererSample]:
     finally:
         stop.set()
         thread.join(timeout=10)
-        sample.cpu_seconds = sum(seconds - first.get(pid, 0.0) for pid, seconds in last.items())
 
 
 def only_these_dags(stack: CeleryStack, dag_ids: tuple[str, ...], timeout: float = 180.0) -> None:
@@ -502,12 +479,10 @@ def report(ways: list[Way]) -> Section:
         "media bytes = delivered file (MD5)",
         [f"{way.bytes_checked - len(way.bytes_differ):,}" for way in ways],
     )
+    triggerer_cpu = [way.cpu.get("triggerer", 0.0) for way in ways]
     row(
         "triggerer CPU (its process group)",
-        [
-            f"{w.triggerer.cpu_seconds:.0f} s ({w.triggerer.cpu_seconds / max(w.wall, 1):.0%} of a core)"
-            for w in ways
-        ],
+        [f"{c:.0f} s ({c / max(w.wall, 1):.0%} of a core)" for c, w in zip(triggerer_cpu, ways, strict=True)],
     )
     row("triggerer peak RSS", [f"{way.triggerer.peak_rss_mib:.0f} MiB" for way in ways])
     row("most triggers at once", [str(way.triggerer.peak_triggers) for way in ways])

@@ -112,11 +112,14 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def cpu_seconds_of(pid: int) -> float:
-    """User + system CPU seconds of a running process, from /proc."""
+def cpu_seconds_of(pid: int, children: bool = False) -> float:
+    """
+    User + system CPU seconds of a running process, from /proc; with ``children``, those of the
+    children it has reaped too.
+    """
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    return sum(int(value) for value in fields[11 : 15 if children else 13]) / ticks
 
 
 def stop_group(process: subprocess.Popen[Any], grace: float = 15.0) -> None:
