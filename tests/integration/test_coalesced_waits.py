@@ -160,6 +160,9 @@ def test_fifty_waits_share_their_polls(
     # About one listing of the unfinished media per interval for all waits, and one of the finished
     # media in an interval where some finished, not one read per wait per interval...
     assert figures.listings <= 2 * (math.ceil(figures.intervals) + 1), figures
-    # ...and no media read alone: the listing of the finished media showed each one that left.
-    assert figures.reads == 0, figures
+    # ...and no media read alone while others were waited on: the listing of the finished media
+    # showed each one that left. The last wait, once alone, is read alone (one request either way),
+    # at most once an interval from the second-to-last event on.
+    *_, second_last, last = sorted(figures.fired_at.values())
+    assert figures.reads <= math.ceil((last - second_last) / INTERVAL) + 1, figures
     assert figures.requests_per_wait_per_interval < 0.05, figures
