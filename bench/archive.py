@@ -52,6 +52,7 @@ from tests.conftest import sandbox_connection
 from tests.crashes.conftest import SandboxAdmin
 from tests.distributed.conftest import CeleryStack, running_celery_stack
 from tests.distributed.runs import aioz_media, article_of, delivered_files, md5_of_url, wait_for_run
+from tests.scheduler.conftest import session_members
 
 ARTICLES = 10_000
 MAPPED_ARTICLES = 100
@@ -80,6 +81,8 @@ CHUNK_KEY = "audio_chunk"
 UNFINISHED = frozenset({"new", "transcoding"})
 FINISHED = frozenset({"done", "fail", "deleted"})
 SINGLE_READ = "GET /aiozstream/api/media/{media_id}"
+#: Seconds between two samples of the AIOZ requests admitted (a run's pace).
+PROGRESS_EVERY = 5
 #: Targets of the issue.
 FLOOR_RATIO_GOAL = 1.25
 REFUSED_SHARE_GOAL = 0.01
@@ -88,10 +91,15 @@ READS_PER_ARTICLE_GOAL = 0.1
 
 @dataclass
 class TriggererSample:
-    """The triggerer's process group over a run, sampled every second (its CPU: :func:`cpu_by_component`)."""
+    """
+    A run sampled every second: the triggerer's process group (its CPU: :func:`cpu_by_component`),
+    and every :data:`PROGRESS_EVERY` seconds the AIOZ requests admitted so far by class, as
+    (seconds since the trigger, admitted by class value).
+    """
 
     peak_rss_mib: float = 0.0
     peak_triggers: int = 0
+    progress: list[tuple[float, dict[str, int]]] = field(default_factory=list)
 
 
 @dataclass
@@ -123,13 +131,24 @@ class Way:
 
     def admitted_by_class(self) -> dict[Category, int]:
         """AIOZ requests the sandbox let through, by rate class (refused ones are not work done)."""
-        counts = dict.fromkeys(LIMITS, 0)
-        for route, count in self.aioz().items():
-            method, path = route.split(" ", 1)
-            category = aioz_category(method, path)
-            if category is not None:
-                counts[category] += count - self.refusals.get(f"{route} 429", 0)
-        return counts
+        return admitted_by_class(self.requests, self.refusals)
+
+    def pace(self) -> tuple[float, float, float]:
+        """
+        How the binding class's requests went over the run, from the samples: seconds from the
+        trigger to its first admitted request, its rate between 10% and 90% of them as a share of
+        its limit, and seconds from 90% of them to the run's end.
+        """
+        _, binding = self.floor()
+        total = self.admitted_by_class()[binding]
+        samples = [(at, counts.get(binding.value, 0)) for at, counts in self.triggerer.progress]
+
+        def reached(share: float) -> float:
+            return next((at for at, count in samples if count > share * total), self.wall)
+
+        low, high = reached(0.1), reached(0.9)
+        rate = 0.8 * total / (high - low) if high > low else float("nan")
+        return reached(0.0), rate / (LIMITS[binding] / WINDOW_SECONDS), self.wall - high
 
     def floor(self) -> tuple[float, Category]:
         """The rate-limit floor: the slowest class's admitted requests / its limit x the window."""
@@ -144,6 +163,19 @@ class Way:
             kinds[purpose_of(shape)] += count
         kinds["single media reads"] = self.requests.get(SINGLE_READ, 0)
         return kinds
+
+
+def admitted_by_class(requests: dict[str, int], refusals: dict[str, int]) -> dict[Category, int]:
+    """The AIOZ requests of a sandbox's counters it let through, by rate class."""
+    counts = dict.fromkeys(LIMITS, 0)
+    for route, count in requests.items():
+        if " /aiozstream/" not in route:
+            continue
+        method, path = route.split(" ", 1)
+        category = aioz_category(method, path)
+        if category is not None:
+            counts[category] += count - refusals.get(f"{route} 429", 0)
+    return counts
 
 
 def purpose_of(shape: str) -> str:
@@ -197,7 +229,8 @@ def _cpu_with_children(pid: int) -> float:
 def cpu_by_component(stack: CeleryStack) -> dict[str, float]:
     """
     CPU seconds so far of each process of the stack: every member of each component's session
-    (and the children they reaped: a Celery worker's finished task processes), and the sandbox.
+    (and the children they reaped: a Celery worker's finished task processes), and the sandbox's
+    (its render processes).
     """
     seconds = {
         component.name: sum(_cpu_with_children(pid) for pid in component.members())
@@ -205,7 +238,7 @@ def cpu_by_component(stack: CeleryStack) -> dict[str, float]:
         if not component.stopped
     }
     if stack.sandbox is not None:
-        seconds["sandbox"] = _cpu_with_children(stack.sandbox.pid)
+        seconds["sandbox"] = sum(_cpu_with_children(pid) for pid in session_members(stack.sandbox.pid))
     return seconds
 
 
@@ -220,18 +253,30 @@ def _rss_mib(pid: int) -> float:
 
 
 @contextmanager
-def sampled_triggerer(stack: CeleryStack) -> Iterator[TriggererSample]:
-    """Sample the triggerer's process group's RSS and the triggers running, every second."""
+def sampled_triggerer(stack: CeleryStack, admin: SandboxAdmin) -> Iterator[TriggererSample]:
+    """
+    Sample the triggerer's process group's RSS and the triggers running, every second, and the
+    AIOZ requests admitted by class every :data:`PROGRESS_EVERY` seconds.
+    """
     sample = TriggererSample()
     stop = threading.Event()
     triggerer = stack.component("triggerer")
+    started = time.monotonic()
 
     def loop() -> None:
+        ticks = 0
         while not stop.wait(1.0):
             rss = sum(_rss_mib(pid) for pid in triggerer.members())
             sample.peak_rss_mib = max(sample.peak_rss_mib, rss)
             rows = stack.query("SELECT count(*) FROM trigger WHERE triggerer_id IS NOT NULL")
             sample.peak_triggers = max(sample.peak_triggers, int(rows[0][0]) if rows else 0)
+            ticks += 1
+            if ticks % PROGRESS_EVERY == 0:
+                stats = admin.stats()
+                counts = admitted_by_class(stats["requests"], stats["refusals"])
+                sample.progress.append(
+                    (time.monotonic() - started, {category.value: n for category, n in counts.items()})
+                )
 
     thread = threading.Thread(target=loop, name="triggerer-sampler", daemon=True)
     thread.start()
@@ -275,7 +320,7 @@ def run_way(stack: CeleryStack, admin: SandboxAdmin, label: str, dag_id: str, ar
     if dag_id == ARCHIVE_DAG:
         conf["chunk_size"] = CHUNK_SIZE
     cpu_before = cpu_by_component(stack)
-    with sampled_triggerer(stack) as triggerer:
+    with sampled_triggerer(stack, admin) as triggerer:
         stack.trigger(dag_id, run_id, stack.api_token(), conf=conf)
         state = wait_for_run(stack, dag_id, run_id, timeout=RUN_TIMEOUT)
     cpu = {name: seconds - cpu_before.get(name, 0.0) for name, seconds in cpu_by_component(stack).items()}
@@ -460,6 +505,10 @@ def report(ways: list[Way]) -> Section:
         "wall / floor",
         [f"{way.wall / f:.2f}x" if f else "-" for way, (f, _) in zip(ways, floors, strict=True)],
     )
+    paces = [way.pace() for way in ways]
+    row("binding class: first admitted after", [f"{first:.0f} s" for first, _, _ in paces])
+    row("binding class: rate from 10% to 90% of it", [f"{rate:.0%} of the limit" for _, rate, _ in paces])
+    row("binding class: from 90% of it to the end", [f"{tail:.0f} s" for _, _, tail in paces])
     for category in LIMITS:
         row(
             f"AIOZ {category.value}s admitted per article",
