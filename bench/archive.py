@@ -229,8 +229,8 @@ def _cpu_with_children(pid: int) -> float:
 def cpu_by_component(stack: CeleryStack) -> dict[str, float]:
     """
     CPU seconds so far of each process of the stack: every member of each component's session
-    (and the children they reaped: a Celery worker's finished task processes), and the sandbox's
-    (its render processes).
+    (and the children they reaped: a Celery worker's finished task processes), and of the
+    sandbox's.
     """
     seconds = {
         component.name: sum(_cpu_with_children(pid) for pid in component.members())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import time
 import wave
 
@@ -74,6 +75,22 @@ def test_ten_minute_article_with_a_bed_renders_in_well_under_a_second() -> None:
     elapsed = time.perf_counter() - started
     assert rendered.duration_seconds >= 600
     assert elapsed < 1.0, f"rendering took {elapsed:.2f} s"
+
+
+def test_renders_share_their_blocks_and_sound_the_same_as_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    sections = [[[Clip(Speech(_article(200), WPM))], [Clip(Bed())]]]
+    monkeypatch.setattr(audio, "_banks", threading.local())
+    alone = audio.render(sections).pcm
+    held = len(audio.thread_bank())
+    other = audio.render([[[Clip(Speech(_article(120), WPM), margin_start=0.3)], [Clip(Bed())]]]).pcm
+    # The same article again mixes nothing new: every block and sum was kept from the first render.
+    grown = len(audio.thread_bank())
+    assert audio.render(sections).pcm == alone
+    assert len(audio.thread_bank()) == grown >= held
+    # A bank renewed past its bound renders the same bytes.
+    monkeypatch.setattr(audio, "MAX_BANK_BLOCKS", 0)
+    assert audio.render(sections).pcm == alone
+    assert audio.render([[[Clip(Speech(_article(120), WPM), margin_start=0.3)], [Clip(Bed())]]]).pcm == other
 
 
 def test_speech_shifted_in_pitch_keeps_its_length() -> None:

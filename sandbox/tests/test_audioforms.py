@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import multiprocessing
 import threading
 import time
 import wave
@@ -14,7 +13,6 @@ import requests
 from audio_sandbox import SANDBOX_VOICES, SandboxServer
 from audio_sandbox.audiostack import audioform as audioform_module
 from audio_sandbox.audiostack import audioforms as audiostack_module
-from audio_sandbox.core import state as state_module
 
 from .audiostack import loc_of
 from .conftest import BUILD_SECONDS, WORDS_PER_MINUTE, audiostack_headers, make_audioform, submit, wait_built
@@ -277,31 +275,6 @@ def test_unknown_audioform_is_404(sandbox: SandboxServer) -> None:
     assert response.headers["x-request-id"]
 
 
-def _server_cpu_for_a_long_render(sandbox: SandboxServer) -> float:
-    """CPU seconds this process (the in-process server) spends while a long audioform renders."""
-    text = " ".join(["The sandbox reads this long story aloud, word after word."] * 60)
-    started = time.process_time()
-    body = wait_built(sandbox, submit(sandbox, make_audioform(text, encoder="mp3_high", bed=True)), 60)
-    assert body["data"]["errors"] == []
-    return time.process_time() - started
-
-
-def test_renders_run_in_processes_of_their_own(
-    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # AudioStack renders on machines of its own: the double's renders must not hold the GIL of the
-    # process that answers every service (AIOZ Stream's answers slowed ten-fold while it rendered).
-    wait_built(sandbox, submit(sandbox, make_audioform()))  # the render processes have started
-    deadline = time.monotonic() + 30
-    while not multiprocessing.active_children() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(2)
-    apart = _server_cpu_for_a_long_render(sandbox)
-    monkeypatch.setattr(state_module, "RENDER_IN_PROCESSES", False)
-    here = _server_cpu_for_a_long_render(sandbox)
-    assert apart < here / 3, (apart, here)
-
-
 def test_poll_answers_202_while_the_render_is_still_running(
     sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -313,8 +286,6 @@ def test_poll_answers_202_while_the_render_is_still_running(
         return real_build(audioform, words_per_minute)
 
     monkeypatch.setattr(audioform_module, "build", slow_build)
-    # The patched build is this process's: the render runs in the build thread, not a render process.
-    monkeypatch.setattr(state_module, "RENDER_IN_PROCESSES", False)
     monkeypatch.setattr(audiostack_module, "RENDER_WAIT_SECONDS", 0.05)
     audioform_id = submit(sandbox, make_audioform())
     time.sleep(BUILD_SECONDS + 0.05)

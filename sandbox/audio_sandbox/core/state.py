@@ -3,21 +3,17 @@ The sandbox's memory: settings, jobs, credits, AIOZ media, AudioPod voices, AIML
 rate windows, request counters and scripted faults.
 
 One :class:`SandboxState` per app, shared by the event loop and the build pool's threads that
-render audioforms, so every read and write goes through a lock. The rendering itself runs in
-processes of its own: AudioStack and AIOZ Stream are separate services, and a render holding this
-process's GIL would slow every AIOZ answer of the double for as long as it ran.
+render audioforms, so every read and write goes through a lock.
 """
 
 from __future__ import annotations
 
 import datetime
-import multiprocessing
-import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import BrokenExecutor, CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -37,20 +33,8 @@ from audio_sandbox.core.spec_judge import SpecJudge
 
 #: Audioforms rendered at the same time.
 BUILD_WORKERS = 4
-#: Whether the renders run in processes (started on the first build; 4 at most). Tests that hold a
-#: render inside this process (a patched ``build``) turn it off.
-RENDER_IN_PROCESSES = True
-#: How much lower the render processes' CPU priority is than the server's: the vendor renders on
-#: machines of its own, so on a shared one the double's renders give way to the answers and to
-#: the clients under test.
-RENDER_NICENESS = 10
 #: Credits an account starts with (and gets back on reset).
 STARTING_CREDITS = 100_000.0
-
-
-def renderer_started() -> bool:
-    """What a render process answers once it has started (and imported the renderer)."""
-    return True
 
 
 @dataclass
@@ -98,8 +82,6 @@ class SandboxState:
         self._audioform_counts = {"created": 0, "built": 0, "failed": 0}
         self._credits = STARTING_CREDITS
         self._builds: ThreadPoolExecutor | None = None
-        self._render_processes: ProcessPoolExecutor | None = None
-        self._renders_started: Future[bool] = Future()
         #: When this sandbox started, ISO 8601 UTC (account creation dates and the like).
         self.started_at_iso = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         #: AudioPod's voices, collections, previews, usage and balance.
@@ -215,39 +197,8 @@ class SandboxState:
                 job.build = self._builds.submit(self._build, job)
             return job.build
 
-    def _renders(self) -> ProcessPoolExecutor | None:
-        """
-        The processes renders run in, or ``None`` to render in the build thread: until the first
-        of them has started (a second or two, started by the first build), and when turned off.
-        """
-        if not RENDER_IN_PROCESSES:
-            return None
-        with self._lock:
-            if self._render_processes is None:
-                # Spawned, not forked: this process runs threads (the server's, the pools').
-                self._render_processes = ProcessPoolExecutor(
-                    BUILD_WORKERS,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=os.nice,
-                    initargs=(RENDER_NICENESS,),
-                )
-                self._renders_started = self._render_processes.submit(renderer_started)
-            return self._render_processes if self._renders_started.done() else None
-
     def _build(self, job: AudioformJob) -> audioforms.BuildOutcome:
-        words_per_minute = self.settings.words_per_minute
-        renders = self._renders()
-        outcome: audioforms.BuildOutcome | None = None
-        if renders is not None:
-            try:
-                outcome = renders.submit(audioforms.build, job.audioform, words_per_minute).result()
-            except (CancelledError, BrokenExecutor, RuntimeError):
-                # Stopped by close(), or a render process died (the next build starts new ones).
-                with self._lock:
-                    if self._render_processes is renders:
-                        self._render_processes = None
-        if outcome is None:
-            outcome = audioforms.build(job.audioform, words_per_minute)
+        outcome = audioforms.build(job.audioform, self.settings.words_per_minute)
         with self._lock:
             # A job dropped by a reset while it rendered is no longer counted.
             if self._audioforms.get(job.audioform_id) is job:
@@ -261,11 +212,8 @@ class SandboxState:
         """
         with self._lock:
             builds, self._builds = self._builds, None
-            renders, self._render_processes = self._render_processes, None
         if builds is not None:
             builds.shutdown(wait=False, cancel_futures=True)
-        if renders is not None:
-            renders.shutdown(wait=False, cancel_futures=True)
         self.aioz.close()
         self.audiostack.close()
 
