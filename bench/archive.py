@@ -117,6 +117,9 @@ class Way:
     stats: dict[str, Any]
     triggerer: TriggererSample
     cpu: dict[str, float] = field(default_factory=dict)
+    #: Task runs by step (task id without its group): runs, their seconds from start to end (a
+    #: deferred run's included) summed, and their mean wait from queued to started.
+    steps: dict[str, tuple[int, float, float]] = field(default_factory=dict)
     published: int = 0
     lost: list[str] = field(default_factory=list)
     duplicates: dict[str, int] = field(default_factory=dict)
@@ -329,6 +332,12 @@ def run_way(stack: CeleryStack, admin: SandboxAdmin, label: str, dag_id: str, ar
         "SELECT EXTRACT(EPOCH FROM end_date - start_date) FROM dag_run WHERE dag_id = ? AND run_id = ?",
         (dag_id, run_id),
     )
+    step_rows = stack.query(
+        "SELECT task_id, count(*), sum(EXTRACT(EPOCH FROM end_date - start_date)),"
+        " avg(EXTRACT(EPOCH FROM start_date - queued_dttm)) FROM task_instance"
+        " WHERE dag_id = ? AND run_id = ? GROUP BY task_id",
+        (dag_id, run_id),
+    )
     way = Way(
         label=label,
         dag_id=dag_id,
@@ -341,6 +350,10 @@ def run_way(stack: CeleryStack, admin: SandboxAdmin, label: str, dag_id: str, ar
         stats=stats,
         triggerer=triggerer,
         cpu=cpu,
+        steps={
+            str(task_id).rpartition(".")[2]: (int(runs), float(busy or 0.0), float(queued or 0.0))
+            for task_id, runs, busy, queued in step_rows or []
+        },
     )
     check_published(stack, admin, way, run_id, [f"bench-article-{n:04d}" for n in range(articles)])
     return way
@@ -551,6 +564,22 @@ def report(ways: list[Way]) -> Section:
             for way in ways
         ],
     )
+    lines += [
+        "",
+        "Task runs by step: runs, seconds from start to end summed (a deferred run's wait included),"
+        " mean seconds from queued to started:",
+        "",
+    ]
+    steps = sorted({step for way in ways for step in way.steps})
+    lines += ["| step | " + " | ".join(way.label for way in ways) + " |", "|---|" + "---|" * len(ways)]
+    for step in steps:
+        row(
+            f"`{step}`",
+            [
+                "{}: {:.0f} s, queued {:.1f} s".format(*way.steps[step]) if step in way.steps else "-"
+                for way in ways
+            ],
+        )
     lines += ["", "Requests per article by route (every request the sandbox received, 429s included):", ""]
     routes = sorted({route for way in ways for route in way.requests})
     lines += ["| route | " + " | ".join(way.label for way in ways) + " |", "|---|" + "---|" * len(ways)]
