@@ -242,7 +242,7 @@ class BlockBank:
         return b"".join([data[i] for i in sequence])
 
 
-#: Blocks a thread's bank may hold before the next render starts a new one (about 18 MB).
+#: Blocks a thread's bank may hold before the next render starts a new one (about 40 MB).
 MAX_BANK_BLOCKS = 20_000
 _banks = threading.local()
 
