@@ -29,6 +29,7 @@ import requests
 from tests.browser.conftest import SCREENSHOTS_ENV
 from tests.browser.dags.deferred_build_log import BUILD_DAG_ID, FAILED_DAG_ID
 from tests.scheduler.conftest import AirflowStack, running_stack
+from tests.still_working import STILL_WORKING
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -45,10 +46,6 @@ RUN_TIMEOUT = 180.0
 SCREENSHOT = "deferred-build-log.png"
 #: The screenshot's window: the log's lines wrapped to a width a docs page shows whole.
 WINDOW = (1400, 1000)
-STILL_WORKING = re.compile(
-    r"^Still working on audioform (?P<id>\S+): building; (?P<elapsed>[\d.]+s) elapsed, "
-    r"deadline \d\d:\d\d:\d\d UTC \(in (?P<left>\d+m\d\ds|1h00m)\)$"
-)
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ from airflow_provider_audio.operators.audiostack import (
     AudioStackPlatformLink,
 )
 from airflow_provider_audio.upload.parts import MIN_PART_SIZE
+from tests.still_working import STILL_WORKING
 from tests.system.conftest import OperatorRunner, patch_settings, xcom_of
 from tests.system.test_aiozstream_upload import write_wav
 
@@ -49,10 +50,6 @@ GENERATE = f"{OPS}.aimlapi.AimlApiGenerateAudioOperator"
 
 # A structlog console line: time, [level], the message, then [logger] and key=values.
 LOG_LINE = re.compile(r"^\S+ \[(?P<level>\w+)\s*\] (?P<message>.*?)\s* \[[\w.]+\]")
-STILL_WORKING = re.compile(
-    r"^Still working on audioform (?P<id>\S+): building; (?P<elapsed>[\d.]+s) elapsed, "
-    r"deadline \d\d:\d\d:\d\d UTC \(in (?P<left>\d+m\d\ds|1h00m)\)$"
-)
 
 
 def audioform(**assets: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,10 @@
+"""The "Still working" line a deferred AudioStack build logs each interval, as tests read it."""
+
+import re
+
+#: The deadline carries its date when it falls on another day (UTC) than the line: a run after
+#: 23:00 UTC waits on a deadline past midnight.
+STILL_WORKING = re.compile(
+    r"^Still working on audioform (?P<id>\S+): building; (?P<elapsed>[\d.]+s) elapsed, "
+    r"deadline (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d UTC \(in (?P<left>\d+m\d\ds|1h00m)\)$"
+)
