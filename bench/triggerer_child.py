@@ -201,18 +201,23 @@ def full_collection_seconds() -> tuple[float, int]:
 
 
 class Watchdog:
-    """Sleeps ``WATCHDOG_SECONDS`` again and again, recording how late each wake-up is."""
+    """
+    Sleeps ``WATCHDOG_SECONDS`` again and again, recording how late each wake-up is and how much
+    CPU the loop's thread used meanwhile: a late wake-up with little CPU is a loop that waited for a
+    core (or the GIL), not one that worked.
+    """
 
     def __init__(self) -> None:
-        self.samples: list[tuple[float, float]] = []  # (monotonic wake-up time, overshoot seconds)
+        #: (monotonic wake-up time, overshoot seconds, the loop thread's CPU seconds over the sleep)
+        self.samples: list[tuple[float, float, float]] = []
         self.stopped = False
 
     async def run(self) -> None:
         while not self.stopped:
-            before = time.monotonic()
+            before, cpu_before = time.monotonic(), time.thread_time()
             await asyncio.sleep(WATCHDOG_SECONDS)
             now = time.monotonic()
-            self.samples.append((now, now - before - WATCHDOG_SECONDS))
+            self.samples.append((now, now - before - WATCHDOG_SECONDS, time.thread_time() - cpu_before))
 
 
 async def run_triggers(
@@ -305,7 +310,7 @@ async def wait_with_triggers(
         "events": {audioform_id: list(value) for audioform_id, value in events.items()},
         "pending": pending,
         "failures": failures,
-        "watchdog": [[at - started, late] for at, late in watchdog.samples],
+        "watchdog": [[at - started, late, cpu] for at, late, cpu in watchdog.samples],
         "collections": [[at - started, seconds, gen] for at, seconds, gen in collections.pauses],
         "all_polled_once": max(first_polls.values(), default=finished) - started,
         "runnable_max": 0,

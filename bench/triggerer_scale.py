@@ -73,7 +73,8 @@ class Waits:
     succeeded: int
     wall: float
     sandbox_cpu: float
-    watchdog: list[tuple[float, float]]
+    #: (wake-up time, seconds late, the loop thread's CPU seconds over that sleep)
+    watchdog: list[tuple[float, float, float]]
     collections: list[tuple[float, float, int]]
     submit_seconds: float
     failures: list[str]
@@ -213,7 +214,7 @@ def run_mode(sandbox: Sandbox, mode: str) -> Waits:
         succeeded=sum(1 for value in events.values() if value[1] == "success"),
         wall=float(report["finished"] - report["started"]),
         sandbox_cpu=sandbox.cpu_seconds() - sandbox_before,
-        watchdog=[(float(at), float(late)) for at, late in report["watchdog"]],
+        watchdog=[(float(at), float(late), float(cpu)) for at, late, cpu in report["watchdog"]],
         collections=[(float(at), float(sec), int(gen)) for at, sec, gen in report["collections"]],
         submit_seconds=float(report["submit_seconds"]),
         failures=list(report["failures"]),
@@ -268,17 +269,20 @@ def collection_seconds_within(waits: Waits, start: float, end: float) -> float:
     return sum(max(0.0, min(end, at + seconds) - max(start, at)) for at, seconds, _ in waits.collections)
 
 
-def own_blocks(waits: Waits) -> list[tuple[float, float]]:
+def own_blocks(waits: Waits) -> list[tuple[float, float, float]]:
     """
     The watchdog's late wake-ups with the garbage collections inside each block taken out: what
-    the waiting code itself held the loop for. A wake-up at ``at``, ``late`` seconds late, ends a
-    sleep that began at ``at - late - WATCHDOG``.
+    the waiting code itself held the loop for, as ``(at, seconds, CPU seconds)``: the CPU the loop's
+    thread used over the sleep, collections taken out too (the rest of the block it waited for a
+    core or the GIL). A wake-up at ``at``, ``late`` seconds late, ends a sleep that began at
+    ``at - late - WATCHDOG``.
     """
-    return [
-        (at, max(0.0, late - collection_seconds_within(waits, at - late - WATCHDOG_SECONDS, at)))
-        for at, late in waits.watchdog
-        if at >= 0
-    ]
+    blocks = []
+    for at, late, cpu in waits.watchdog:
+        if at >= 0:
+            collected = collection_seconds_within(waits, at - late - WATCHDOG_SECONDS, at)
+            blocks.append((at, max(0.0, late - collected), max(0.0, cpu - collected)))
+    return blocks
 
 
 def _lag_cells(lags: list[float]) -> str:
@@ -297,12 +301,12 @@ def report(
     # Wake-ups from the moment the triggers were created (the watchdog started a little before);
     # a wake-up at time t ended a block that began at t - late.
     samples = [sample for sample in triggers.watchdog if sample[0] >= 0]
-    worst_block = max(samples, key=lambda sample: sample[1], default=(0.0, float("inf")))
-    late_wakes = sum(1 for _, late in samples if late > BLOCK_LIMIT)
+    worst_block = max(samples, key=lambda sample: sample[1], default=(0.0, float("inf"), 0.0))
+    late_wakes = sum(1 for _, late, _cpu in samples if late > BLOCK_LIMIT)
     worst_block_collections = collection_seconds_within(
         triggers, worst_block[0] - worst_block[1] - WATCHDOG_SECONDS, worst_block[0]
     )
-    worst_own = max(own_blocks(triggers), key=lambda sample: sample[1], default=(0.0, float("inf")))
+    worst_own = max(own_blocks(triggers), key=lambda sample: sample[1], default=(0.0, float("inf"), 0.0))
     full = [(at, seconds) for at, seconds, generation in triggers.collections if generation == 2 and at >= 0]
     longest_full = max((seconds for _, seconds in full), default=0.0)
     all_events = triggers.events == COUNT and triggers.succeeded == COUNT
@@ -401,7 +405,10 @@ def report(
         "provider), one "
         f"full collection took {full_collection['seconds'] * 1000:.0f} ms. With the time "
         "spent in collections taken out of each block, the longest block of the triggers' own work was "
-        f"{worst_own[1] * 1000:.0f} ms, ending at {worst_own[0]:.1f} s. CPython 3.11's full collection "
+        f"{worst_own[1] * 1000:.0f} ms, ending at {worst_own[0]:.1f} s; the loop's thread was on CPU "
+        f"for {worst_own[2] * 1000:.0f} ms of the {(WATCHDOG_SECONDS + worst_own[1]) * 1000:.0f} ms from "
+        "that sleep's start to its wake-up (collections taken out of both), and waited for a core or the "
+        "GIL the rest. CPython 3.11's full collection "
         "walks every object of the process in one go, most of them Airflow's own imports, so it blocks "
         "the loop of any process that imports Airflow, whatever its triggers run; triggers can make "
         "collections rarer by keeping fewer objects alive, not shorter. Every trigger had polled once "
