@@ -14,6 +14,7 @@ import pytest
 
 from airflow_provider_audio.client.http import AsyncApiClient
 from airflow_provider_audio.triggers.audiostack import AudioStackResourceTrigger
+from tests.still_working import DEADLINE_CLOCK
 
 BUILDING = {"message": "Audioform is being built", "audioformId": "af-1"}
 BUILT = {
@@ -28,7 +29,7 @@ BUILT = {
 MESSAGE = re.compile(r"\[info\s*\] (?P<message>Still working .*?) \[airflow_provider_audio\.triggers")
 STILL_WORKING = re.compile(
     r"^Still working on audioform af-1: building; (?P<elapsed>\S+) elapsed, "
-    r"deadline (?P<clock>\d\d:\d\d:\d\d UTC|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC) \(in (?P<left>\S+)\)$"
+    rf"deadline (?P<clock>{DEADLINE_CLOCK}) \(in (?P<left>\S+)\)$"
 )
 
 
